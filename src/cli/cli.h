@@ -1,0 +1,18 @@
+/*
+ * cli - the command table shared by main.c and the cmd_*.c files.
+ * Each command is a function (argc, argv) -> exit status, with argv[0]
+ * being the command name; each prints its own --help.
+ */
+#ifndef MW_CLI_H
+#define MW_CLI_H
+
+#define MW_VERSION "0.1.0"
+
+/* Exit statuses of every command. */
+#define EXIT_OK 0
+#define EXIT_INPUT 1  /* some input could not be read or was skipped */
+#define EXIT_USAGE 2  /* bad arguments */
+
+int cmd_events(int argc, char **argv);
+
+#endif
