@@ -1,0 +1,39 @@
+#!/bin/bash
+# test.sh - the whole test suite, as CI runs it:
+#   1. build with -Werror and run every test (cmocka units, golden files,
+#      CLI black-box tests) with ctest;
+#   2. the same build and tests under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. libFuzzer targets for a bounded time (FUZZ_SECONDS, default 60);
+#   4. the benchmark in quick mode (a smoke test; full runs: bench/run-events.sh);
+#   5. end-to-end: real Postfix + Dovecot on loopback, logs captured and
+#      parsed (only as root; E2E=0 skips it).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=$(nproc)
+if [ "$(id -u)" -eq 0 ]; then scripts/install-deps.sh; fi
+
+echo "== build (-Werror) and unit/golden/cli tests"
+cmake -S . -B build -DMW_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+echo "== ASan + UBSan build and tests"
+cmake -S . -B build-asan -DMW_WERROR=ON -DMW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+echo "== fuzzing (${FUZZ_SECONDS:-60}s per target)"
+fuzz/run.sh "${FUZZ_SECONDS:-60}"
+
+if [ -x bench/run-events.sh ]; then
+    echo "== benchmark smoke run (bench/run-events.sh --quick)"
+    bench/run-events.sh --quick --no-record
+fi
+
+if [ "${E2E:-1}" = 1 ] && [ "$(id -u)" -eq 0 ] && [ -x tests/e2e/check-real-logs.sh ]; then
+    echo "== end-to-end: real Postfix and Dovecot"
+    tests/e2e/check-real-logs.sh
+fi
+echo "== all tests passed"
