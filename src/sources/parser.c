@@ -18,6 +18,7 @@ struct family {
 static const struct family families[] = {
     {FMT_POSTFIX, "postfix", log_postfix_match, log_postfix_parse},
     {FMT_DOVECOT, "dovecot", log_dovecot_match, log_dovecot_parse},
+    {FMT_EXIM, "exim", log_exim_match, log_exim_parse},
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 

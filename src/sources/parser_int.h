@@ -45,6 +45,7 @@ typedef int (*log_parse_fn)(struct mw_parser *p, const struct logline *ll, struc
 
 LOG_FAMILY(postfix);
 LOG_FAMILY(dovecot);
+LOG_FAMILY(exim);
 
 /* helpers shared by families */
 enum mw_service parser_service_from_word(struct mw_slice w);
