@@ -62,45 +62,12 @@ static bool queue_id(const char *s, size_t n, struct mw_slice *qid, const char *
     return true;
 }
 
-static uint32_t pid_of(struct mw_slice pid)
+static int32_t number(struct mw_slice v)
 {
-    uint32_t v = 0;
-    for (uint32_t i = 0; i < pid.n && i < 10; i++)
-        v = v * 10 + (uint32_t)(pid.p[i] - '0');
-    return v;
-}
-
-static uint32_t host_hash(struct mw_slice h)
-{
-    uint32_t x = 2166136261u;
-    for (uint32_t i = 0; i < h.n; i++)
-        x = (x ^ (unsigned char)h.p[i]) * 16777619u;
+    int32_t x = 0;
+    for (uint32_t i = 0; i < v.n && i < 9 && v.p[i] >= '0' && v.p[i] <= '9'; i++)
+        x = x * 10 + (v.p[i] - '0');
     return x;
-}
-
-static struct pf_session *session_slot(struct mw_parser *p, const struct logline *ll)
-{
-    uint32_t pid = pid_of(ll->pid);
-    uint32_t hh = host_hash(ll->host);
-    return &p->pf_sessions[(pid ^ hh) % PF_SESSIONS];
-}
-
-static struct pf_session *session_find(struct mw_parser *p, const struct logline *ll)
-{
-    struct pf_session *s = session_slot(p, ll);
-    if (s->used && s->pid == pid_of(ll->pid) && s->hosthash == host_hash(ll->host))
-        return s;
-    return NULL;
-}
-
-static void session_start(struct mw_parser *p, const struct logline *ll, struct mw_slice ip)
-{
-    struct pf_session *s = session_slot(p, ll);
-    memset(s, 0, sizeof(*s));
-    s->used = 1;
-    s->pid = pid_of(ll->pid);
-    s->hosthash = host_hash(ll->host);
-    msglink_set(s->ip, &s->iplen, sizeof(s->ip), ip);
 }
 
 /* "host[ip]" or "host[ip]:port" at s: the ip */
@@ -114,13 +81,6 @@ static bool client_ip(const char *s, const char *end, struct mw_slice *ip)
         return false;
     *ip = scan_strip_v4mapped(*ip);
     return ip->n > 0 && !SLICE_EQ(*ip, "unknown");
-}
-
-static void tls_from_session(struct mw_parser *p, const struct logline *ll, struct mw_event *ev)
-{
-    struct pf_session *s = session_find(p, ll);
-    if (s && ev->ip.p && s->iplen == ev->ip.n && memcmp(s->ip, ev->ip.p, ev->ip.n) == 0)
-        ev->tls = s->tls;
 }
 
 static int smtpd_sasl_failure(struct mw_parser *p, const struct logline *ll, const char *s,
@@ -157,7 +117,7 @@ static int smtpd_sasl_failure(struct mw_parser *p, const struct logline *ll, con
     struct mw_slice u = SCAN_KV(why, wl, "sasl_username=", ",");
     if (u.n)
         ev->account = u;
-    tls_from_session(p, ll, ev);
+    ev->tls = session_tls(p->sessions, ll, ev->ip);
     return 1;
 }
 
@@ -180,7 +140,7 @@ static int smtpd_client(struct mw_parser *p, const struct logline *ll, struct mw
     }
     if (!user.n)
         return 0;
-    struct pf_session *sess = session_find(p, ll);
+    struct session *sess = session_find(p->sessions, ll);
     if (sess)
         sess->auth_logged = 1;
     ev->kind = MW_KIND_AUTH_SUCCESS;
@@ -189,7 +149,7 @@ static int smtpd_client(struct mw_parser *p, const struct logline *ll, struct mw
     ev->account = user;
     ev->method = method.n ? method : (struct mw_slice){NULL, 0};
     ev->queue_id = qid;
-    tls_from_session(p, ll, ev);
+    ev->tls = session_tls(p->sessions, ll, ev->ip);
     if (ev->tls == 0 && (!method.n || SLICE_EQ(method, "PLAIN") || SLICE_EQ(method, "LOGIN")))
         ev->kind = MW_KIND_PLAINTEXT_LOGIN;
     if (r)
@@ -202,7 +162,7 @@ static int smtpd_client(struct mw_parser *p, const struct logline *ll, struct mw
 static int smtpd_disconnect(struct mw_parser *p, const struct logline *ll, const char *s,
                             const char *end, struct mw_event *ev)
 {
-    struct pf_session *sess = session_find(p, ll);
+    struct session *sess = session_find(p->sessions, ll);
     int logged = sess ? sess->auth_logged : 0;
     int tls = sess ? sess->tls : -1;
     if (sess)
@@ -252,7 +212,7 @@ static int parse_smtpd(struct mw_parser *p, const struct logline *ll, struct mw_
         if (SCAN_STARTS(s, n, "connect from ")) {
             struct mw_slice ip;
             if (client_ip(s + 13, end, &ip))
-                session_start(p, ll, ip);
+                session_start(p->sessions, ll, ip);
             return 0;
         }
         break;
@@ -275,7 +235,7 @@ static int parse_smtpd(struct mw_parser *p, const struct logline *ll, struct mw_
         break;
     }
     if (SCAN_FIND(s, n, " TLS connection established from ")) {
-        struct pf_session *sess = session_find(p, ll);
+        struct session *sess = session_find(p->sessions, ll);
         if (sess)
             sess->tls = 1;
         return 0;
@@ -356,7 +316,7 @@ static int parse_qmgr(struct mw_parser *p, const struct logline *ll, struct mw_e
         if (!nrcpt.n)
             return 0;
         ev->kind = MW_KIND_MESSAGE_QUEUED;
-        ev->nrcpt = (int32_t)pid_of(nrcpt);
+        ev->nrcpt = number(nrcpt);
         ev->size = size.n ? (int64_t)strtoll(size.p, NULL, 10) : -1;
     }
     ev->queue_id = qid;

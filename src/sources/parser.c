@@ -19,6 +19,7 @@ static const struct family families[] = {
     {FMT_POSTFIX, "postfix", log_postfix_match, log_postfix_parse},
     {FMT_DOVECOT, "dovecot", log_dovecot_match, log_dovecot_parse},
     {FMT_EXIM, "exim", log_exim_match, log_exim_parse},
+    {FMT_SENDMAIL, "sendmail", log_sendmail_match, log_sendmail_parse},
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 
@@ -62,7 +63,7 @@ struct mw_parser *parser_create(const struct parser_opts *opts)
     size_t cap = opts && opts->link_cap ? opts->link_cap : 32768;
     p->pf_queue = msglink_create(cap);
     p->exim_msgs = msglink_create(cap);
-    p->pf_sessions = xcalloc(PF_SESSIONS, sizeof(*p->pf_sessions));
+    p->sessions = xcalloc(SESSION_SLOTS, sizeof(*p->sessions));
     p->last_family = -1;
     return p;
 }
@@ -73,7 +74,7 @@ void parser_free(struct mw_parser *p)
         return;
     msglink_free(p->pf_queue);
     msglink_free(p->exim_msgs);
-    free(p->pf_sessions);
+    free(p->sessions);
     free(p);
 }
 

@@ -9,25 +9,13 @@
 #include "msglink.h"
 #include "parser.h"
 #include "scan.h"
-
-/* Per-process session state of Postfix smtpd (keyed by host and pid). */
-struct pf_session {
-    uint32_t pid;
-    uint32_t hosthash;
-    uint8_t used;
-    uint8_t tls;          /* TLS established in this session */
-    uint8_t auth_logged;  /* a client=... sasl_username line was seen */
-    uint8_t iplen;
-    char ip[MSGLINK_IP_MAX];
-};
-
-#define PF_SESSIONS 4096 /* direct-mapped by pid: bounded, collisions forget */
+#include "session.h"
 
 struct mw_parser {
     enum mw_format format;
-    struct msglink *pf_queue;    /* Postfix queue id -> submission facts */
+    struct msglink *pf_queue;    /* Postfix / Sendmail queue id -> submission facts */
     struct msglink *exim_msgs;   /* Exim message id -> submission facts */
-    struct pf_session *pf_sessions;
+    struct session *sessions;    /* smtpd / sendmail processes */
     struct parser_stats stats;
     struct logline ll;           /* the current line, split */
     /* a one-entry cache of the last program name's family */
@@ -46,6 +34,7 @@ typedef int (*log_parse_fn)(struct mw_parser *p, const struct logline *ll, struc
 LOG_FAMILY(postfix);
 LOG_FAMILY(dovecot);
 LOG_FAMILY(exim);
+LOG_FAMILY(sendmail);
 
 /* helpers shared by families */
 enum mw_service parser_service_from_word(struct mw_slice w);
