@@ -64,7 +64,6 @@ struct mw_parser *parser_create(const struct parser_opts *opts)
     p->pf_queue = msglink_create(cap);
     p->exim_msgs = msglink_create(cap);
     p->sessions = xcalloc(SESSION_SLOTS, sizeof(*p->sessions));
-    p->last_family = -1;
     return p;
 }
 
@@ -104,9 +103,14 @@ enum mw_service parser_service_from_word(struct mw_slice w)
 static int find_family(struct mw_parser *p, const struct logline *ll)
 {
     struct mw_slice prog = ll->program;
-    if (prog.n && prog.n <= sizeof(p->last_prog) && prog.n == p->last_prog_len &&
-        memcmp(prog.p, p->last_prog, prog.n) == 0)
-        return p->last_family;
+    struct prog_cache *pc = NULL;
+    if (prog.n && prog.n <= sizeof(pc->name)) {
+        unsigned h = (unsigned)prog.n * 31u + (unsigned char)prog.p[0] * 7u +
+                     (unsigned char)prog.p[prog.n - 1] + (unsigned char)prog.p[prog.n / 2] * 3u;
+        pc = &p->prog_cache[h % (sizeof(p->prog_cache) / sizeof(p->prog_cache[0]))];
+        if (pc->len == prog.n && memcmp(pc->name, prog.p, prog.n) == 0)
+            return pc->family;
+    }
     int found = -1;
     for (size_t i = 0; i < NFAMILIES; i++) {
         if (p->format != FMT_AUTO && families[i].fmt != p->format)
@@ -116,11 +120,12 @@ static int find_family(struct mw_parser *p, const struct logline *ll)
             break;
         }
     }
-    /* cache by program name only: bare lines have none */
-    if (prog.n && prog.n <= sizeof(p->last_prog)) {
-        memcpy(p->last_prog, prog.p, prog.n);
-        p->last_prog_len = prog.n;
-        p->last_family = found;
+    /* cached by program name only: bare lines have none, and their match
+     * depends on the line's shape */
+    if (pc) {
+        memcpy(pc->name, prog.p, prog.n);
+        pc->len = (uint8_t)prog.n;
+        pc->family = (int8_t)found;
     }
     return found;
 }

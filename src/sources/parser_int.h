@@ -18,10 +18,13 @@ struct mw_parser {
     struct session *sessions;    /* smtpd / sendmail processes */
     struct parser_stats stats;
     struct logline ll;           /* the current line, split */
-    /* a one-entry cache of the last program name's family */
-    char last_prog[64];
-    size_t last_prog_len;
-    int last_family;             /* index into the family table, -1 none */
+    /* program name -> family, direct-mapped: logs interleave a handful
+     * of programs, each looked up once */
+    struct prog_cache {
+        char name[48];
+        uint8_t len;             /* 0 = empty slot */
+        int8_t family;           /* index into the family table, -1 none */
+    } prog_cache[64];
 };
 
 typedef bool (*log_match_fn)(const struct logline *ll);
