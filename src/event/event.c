@@ -176,7 +176,7 @@ void event_write_json(struct outbuf *ob, const struct mw_event *ev)
 }
 
 /* Column widths of the table form; wider values push the row, never cut. */
-#define COL_TIME 26
+#define COL_TIME 21
 #define COL_KIND 16
 #define COL_SVC 11
 #define COL_IP 16
@@ -206,11 +206,20 @@ static void row_detail(struct outbuf *ob, int *first, const char *key, struct mw
 
 void event_write_row(struct outbuf *ob, const struct mw_event *ev)
 {
+    /* the table shows the log's wall time to the second: "2026-11-23 06:05:36" */
     char tb[48];
     struct outbuf tmp = {tb, 0, sizeof(tb), 0};
-    if (ev->time.valid)
-        event_write_time(&tmp, &ev->time);
-    outbuf_put_text_padded(ob, tb, tmp.len, COL_TIME - 1);
+    size_t tlen = 1;
+    tb[0] = '-';
+    if (ev->time.valid) {
+        struct mw_time t = ev->time;
+        t.frac_digits = 0;
+        t.has_tz = false;
+        event_write_time(&tmp, &t);
+        tb[10] = ' ';
+        tlen = tmp.len;
+    }
+    outbuf_put_text_padded(ob, tb, tlen, COL_TIME - 1);
     outbuf_putc(ob, ' ');
     const char *k = event_kind_name(ev->kind);
     outbuf_put_text_padded(ob, k, strlen(k), COL_KIND - 1);
