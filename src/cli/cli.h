@@ -14,5 +14,6 @@
 #define EXIT_USAGE 2  /* bad arguments */
 
 int cmd_events(int argc, char **argv);
+int cmd_asn(int argc, char **argv);
 
 #endif

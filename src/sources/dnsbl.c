@@ -45,6 +45,7 @@ static const struct known_list known[] = {
     KL("invaluement", "invaluement"),
     KL("s3150", "microsoft"),
     KL("s3140", "microsoft"),
+    KL("banned sending ip", "microsoft"),
     KL("[bl21]", "yahoo"),
     KL("[bl22]", "yahoo"),
     KL("[bl23]", "yahoo"),
@@ -61,6 +62,14 @@ static const struct known_list known[] = {
     KL(" rbl", "unknown"),
 };
 
+static bool ip_char(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+           c == '.' || c == ':';
+}
+
+/* the first bracketed address ("Client host [192.0.2.1]"), else the first
+ * bare dotted-quad or IPv6 token ("accepted from 192.0.2.1, because") */
 static bool find_listed_ip(const char *text, const char *end, struct mw_slice *listed)
 {
     const char *p = text;
@@ -76,6 +85,28 @@ static bool find_listed_ip(const char *text, const char *end, struct mw_slice *l
             return true;
         }
         p = rb + 1;
+    }
+    for (p = text; p < end; p++) {
+        if (!ip_char(*p) || (p > text && (ip_char(p[-1]) || p[-1] == '-' || p[-1] == '/')))
+            continue;
+        const char *q = p;
+        while (q < end && ip_char(*q))
+            q++;
+        size_t n = (size_t)(q - p);
+        while (n && (p[n - 1] == '.' || p[n - 1] == ':'))
+            n--; /* sentence punctuation */
+        int dots = 0, colons = 0;
+        for (size_t i = 0; i < n; i++) {
+            dots += p[i] == '.';
+            colons += p[i] == ':';
+        }
+        /* IPv6 needs "::" or all 8 groups, so a clock time is no address */
+        bool v6 = colons >= 2 && (memmem(p, n, "::", 2) || colons == 7);
+        if (((dots == 3 && colons == 0) || v6) && scan_looks_ip(p, n)) {
+            *listed = MW_SLICE(p, n);
+            return true;
+        }
+        p = q;
     }
     return false;
 }

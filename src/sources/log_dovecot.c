@@ -13,11 +13,14 @@
  */
 #include "parser_int.h"
 
+#include <strings.h>
+
 static bool is_dovecot_service(struct mw_slice s)
 {
     if (s.n >= 6 && memcmp(s.p + s.n - 6, "-login", 6) == 0)
         return true;
-    if (SLICE_EQ(s, "auth") || SCAN_STARTS(s.p, s.n, "auth-worker("))
+    if (SLICE_EQ(s, "auth") || SCAN_STARTS(s.p, s.n, "auth(") ||
+        SCAN_STARTS(s.p, s.n, "auth-worker("))
         return true;
     return false;
 }
@@ -120,14 +123,15 @@ static int parse_login(const char *s, size_t n, struct mw_slice sub, struct mw_e
     const char *fields = user;
     size_t flen = (size_t)(end - user);
 
-    if (SCAN_STARTS(s, headlen, "Login: ")) {
+    if (SCAN_STARTS(s, headlen, "Login: ") || SCAN_STARTS(s, headlen, "Logged in: ")) {
         ev->kind = MW_KIND_AUTH_SUCCESS;
     } else {
         const char *af = scan_find(s, headlen, "(auth failed, ", 14);
         if (af) {
             ev->kind = MW_KIND_AUTH_FAILURE;
             ev->attempts = attempts_after(af + 14, user);
-        } else if (scan_find(s, headlen, "disallowed plaintext auth", 25)) {
+        } else if (scan_find(s, headlen, "disallowed plaintext auth", 25) ||
+                   scan_find(s, headlen, "disallowed cleartext auth", 25)) {
             ev->kind = MW_KIND_AUTH_FAILURE;
             ev->reason = MW_SLICE_LIT("plaintext_disallowed");
         } else {
@@ -186,7 +190,9 @@ static const char *find_passdb(const char *s, size_t n, size_t *namelen)
 static void passdb_args(const char *a, size_t n, struct mw_event *ev)
 {
     const char *end = a + n;
-    if (n >= 2 && end[-1] == '>') {
+    if (n >= 1 && end[-1] == ',') /* empty session: "ldap(grace,192.0.2.1,)" */
+        end--;
+    if ((size_t)(end - a) >= 2 && end[-1] == '>') {
         const char *lt = NULL;
         for (const char *q = end - 2; q > a; q--)
             if (*q == '<' && q[-1] == ',') {
@@ -216,6 +222,61 @@ static void passdb_args(const char *a, size_t n, struct mw_event *ev)
         ev->account = (struct mw_slice){NULL, 0};
 }
 
+/* the reason text of a passdb line -> reason slug; {NULL,0} when the line
+ * is not a client's final failure (server trouble, "trying the next passdb") */
+static struct mw_slice passdb_reason(const char *text, size_t tl)
+{
+    static const struct mw_slice none = {NULL, 0};
+    if (SCAN_FIND(text, tl, "trying the next passdb"))
+        return none; /* another passdb may still accept the password */
+    if (SCAN_STARTS(text, tl, "Password mismatch") || SCAN_STARTS(text, tl, "invalid credentials") ||
+        SCAN_STARTS(text, tl, "Invalid credentials"))
+        return MW_SLICE_LIT("password_mismatch");
+    if (SCAN_STARTS(text, tl, "unknown user"))
+        return MW_SLICE_LIT("unknown_user");
+    if (SCAN_STARTS(text, tl, "pam_authenticate() failed: ")) {
+        const char *why = text + 27;
+        size_t wl = tl - 27;
+        if (SCAN_STARTS(why, wl, "User not known"))
+            return MW_SLICE_LIT("unknown_user");
+        if (SCAN_STARTS(why, wl, "Authentication failure") || SCAN_STARTS(why, wl, "Permission denied"))
+            return MW_SLICE_LIT("password_mismatch");
+        if (SCAN_STARTS(why, wl, "Authentication token is no longer valid") ||
+            SCAN_STARTS(why, wl, "Maximum number of tries exceeded"))
+            return MW_SLICE_LIT("pam_failure");
+        return none; /* PAM module or system trouble: server-side */
+    }
+    if (SCAN_STARTS(text, tl, "Authentication failure due to policy server refusal"))
+        return MW_SLICE_LIT("policy_reject");
+    if (SCAN_STARTS(text, tl, "Login failed"))
+        return MW_SLICE_LIT("password_mismatch"); /* checkpassword */
+    return none;
+}
+
+static void passdb_fingerprint(const char *text, size_t tl, struct mw_event *ev)
+{
+    const char *end = text + tl;
+    const char *fp = SCAN_FIND(text, tl, "(SHA1 of given password: ");
+    if (fp) {
+        const char *h = fp + 25;
+        const char *e = memchr(h, ')', (size_t)(end - h));
+        if (e && e > h)
+            ev->pw_fingerprint = MW_SLICE(h, (size_t)(e - h));
+    }
+}
+
+static int emit_passdb(struct mw_slice reason, const char *text, size_t tl, struct mw_event *ev)
+{
+    if (!reason.p)
+        return 0;
+    ev->kind = MW_KIND_AUTH_FAILURE;
+    ev->reason = reason;
+    ev->attempts = 1;
+    passdb_fingerprint(text, tl, ev);
+    return 1;
+}
+
+/* Dovecot 2.2/2.3: "passwd-file(user,ip,<session>): Password mismatch ..." */
 static int parse_passdb(const char *s, size_t n, struct mw_event *ev)
 {
     size_t namelen;
@@ -229,45 +290,93 @@ static int parse_passdb(const char *s, size_t n, struct mw_event *ev)
         return 0;
     const char *text = close + 3;
     size_t tl = (size_t)(end - text);
-
-    struct mw_slice reason;
-    if (SCAN_STARTS(text, tl, "Password mismatch") || SCAN_STARTS(text, tl, "invalid credentials") ||
-        SCAN_STARTS(text, tl, "Invalid credentials")) {
-        reason = MW_SLICE_LIT("password_mismatch");
-    } else if (SCAN_STARTS(text, tl, "unknown user")) {
-        reason = MW_SLICE_LIT("unknown_user");
-    } else if (SCAN_STARTS(text, tl, "pam_authenticate() failed: ")) {
-        const char *why = text + 27;
-        size_t wl = tl - 27;
-        if (SCAN_STARTS(why, wl, "User not known"))
-            reason = MW_SLICE_LIT("unknown_user");
-        else if (SCAN_STARTS(why, wl, "Authentication failure") ||
-                 SCAN_STARTS(why, wl, "Permission denied"))
-            reason = MW_SLICE_LIT("password_mismatch");
-        else if (SCAN_STARTS(why, wl, "Authentication token is no longer valid") ||
-                 SCAN_STARTS(why, wl, "Maximum number of tries exceeded"))
-            reason = MW_SLICE_LIT("pam_failure");
-        else
-            return 0; /* PAM module or system trouble: server-side */
-    } else if (SCAN_STARTS(text, tl, "Authentication failure due to policy server refusal")) {
-        reason = MW_SLICE_LIT("policy_reject");
-    } else if (SCAN_STARTS(text, tl, "Login failed")) {
-        reason = MW_SLICE_LIT("password_mismatch"); /* checkpassword */
-    } else {
+    struct mw_slice reason = passdb_reason(text, tl);
+    if (!reason.p)
         return 0;
-    }
-    ev->kind = MW_KIND_AUTH_FAILURE;
-    ev->reason = reason;
-    ev->attempts = 1;
     passdb_args(args, (size_t)(close - args), ev);
-    const char *fp = SCAN_FIND(text, tl, "(SHA1 of given password: ");
-    if (fp) {
-        const char *h = fp + 25;
-        const char *e = memchr(h, ')', (size_t)(end - h));
-        if (e && e > h)
-            ev->pw_fingerprint = MW_SLICE(h, (size_t)(e - h));
+    return emit_passdb(reason, text, tl, ev);
+}
+
+/* Dovecot 2.4 writes "sasl:plain"; the login lines say "PLAIN" */
+static struct mw_slice canonical_mech(struct mw_slice m)
+{
+    static const char *const mechs[] = {"PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5",
+                                        "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2",
+                                        "OAUTHBEARER", "EXTERNAL", "ANONYMOUS", "APOP",
+                                        "GSSAPI", "NTLM", "OTP"};
+    for (size_t i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++)
+        if (strlen(mechs[i]) == m.n && strncasecmp(mechs[i], m.p, m.n) == 0)
+            return MW_SLICE(mechs[i], m.n);
+    return m;
+}
+
+/* Dovecot 2.4: the request is in the prefix, "auth(user,ip,sasl:plain)<session>"
+ * or "auth-worker(user,ip)<pid><session>", and the message is
+ * "[request [N]: ][Info: ]passdb-name: Password mismatch ..." */
+static int parse_passdb24(struct mw_slice sub, const char *s, size_t n, struct mw_event *ev)
+{
+    const char *lp = memchr(sub.p, '(', sub.n);
+    const char *send = sub.p + sub.n;
+    const char *rp = NULL;
+    for (const char *q = send - 1; q > lp; q--)
+        if (*q == ')') {
+            rp = q;
+            break;
+        }
+    if (!lp || !rp)
+        return 0;
+    /* args: user,ip[,sasl:mech] */
+    const char *a = lp + 1;
+    size_t an = (size_t)(rp - a);
+    const char *last = NULL;
+    for (const char *q = rp - 1; q >= a; q--)
+        if (*q == ',') {
+            last = q;
+            break;
+        }
+    if (last && SCAN_STARTS(last + 1, (size_t)(rp - last - 1), "sasl:")) {
+        struct mw_slice mech = MW_SLICE(last + 6, (size_t)(rp - last - 6));
+        if (mech.n)
+            ev->method = canonical_mech(mech);
+        an = (size_t)(last - a);
     }
-    return 1;
+    passdb_args(a, an, ev);
+    /* session: the last <...> after the parens */
+    const char *lt = NULL;
+    for (const char *q = send - 1; q > rp; q--)
+        if (*q == '<') {
+            lt = q;
+            break;
+        }
+    if (lt && send[-1] == '>' && send - 1 > lt + 1) {
+        struct mw_slice sess = MW_SLICE(lt + 1, (size_t)(send - 1 - lt - 1));
+        /* "<pid>" alone is not a session */
+        size_t digits = 0;
+        while (digits < sess.n && sess.p[digits] >= '0' && sess.p[digits] <= '9')
+            digits++;
+        if (digits != sess.n)
+            ev->session = sess;
+    }
+    if (SCAN_STARTS(s, n, "request [")) {
+        const char *c = memmem(s, n, "]: ", 3);
+        if (!c)
+            return 0;
+        n -= (size_t)(c + 3 - s);
+        s = c + 3;
+    }
+    if (!strip_level(&s, &n))
+        return 0;
+    /* "passwd-file: " / "unix_user: " - the passdb's name */
+    const char *c = memmem(s, n, ": ", 2);
+    if (c) {
+        size_t w = (size_t)(c - s);
+        bool word = w > 0 && w < 64 && !memchr(s, ' ', w);
+        if (word) {
+            n -= w + 2;
+            s = c + 2;
+        }
+    }
+    return emit_passdb(passdb_reason(s, n), s, n, ev);
 }
 
 int log_dovecot_parse(struct mw_parser *p, const struct logline *ll, struct mw_event *ev)
@@ -291,6 +400,9 @@ int log_dovecot_parse(struct mw_parser *p, const struct logline *ll, struct mw_e
         return 0;
     if (sub.n > 6 && memcmp(sub.p + sub.n - 6, "-login", 6) == 0)
         return parse_login(s, n, sub, ev);
+    if (SCAN_STARTS(sub.p, sub.n, "auth(") ||
+        (SCAN_STARTS(sub.p, sub.n, "auth-worker(") && memchr(sub.p, ',', sub.n)))
+        return parse_passdb24(sub, s, n, ev);
     if (SLICE_EQ(sub, "auth") || SCAN_STARTS(sub.p, sub.n, "auth-worker("))
         return parse_passdb(s, n, ev);
     return 0;

@@ -215,6 +215,12 @@ static int delivery(struct mw_parser *p, struct mw_slice id, const char *s, size
     if (err) {
         const char *colon = memmem(err + 41, (size_t)(end - err - 41), ": ", 2);
         const char *t = colon ? colon + 2 : err;
+        /* older Exim: "...: host mx.example.org [198.51.100.30]: 554 ..." */
+        if (SCAN_STARTS(t, (size_t)(end - t), "host ")) {
+            const char *hb = memmem(t, (size_t)(end - t), "]: ", 3);
+            if (hb)
+                t = hb + 3;
+        }
         ev->reply = MW_SLICE(t, (size_t)(end - t));
         /* "550 5.7.1 ..." -> dsn 5.7.1 */
         if (ev->reply.n > 10 && ev->reply.p[3] == ' ' && ev->reply.p[5] == '.') {

@@ -115,7 +115,7 @@ static int smtpd_sasl_failure(struct mw_parser *p, const struct logline *ll, con
     ev->service = smtpd_service(ll->program);
     ev->attempts = 1;
     struct mw_slice u = SCAN_KV(why, wl, "sasl_username=", ",");
-    if (u.n)
+    if (u.n && !SLICE_EQ(u, "(unavailable)"))
         ev->account = u;
     ev->tls = session_tls(p->sessions, ll, ev->ip);
     return 1;
@@ -188,6 +188,11 @@ static int client_listed(const struct logline *ll, const char *s, const char *en
     if (!from || !client_ip(from + 6, end, &ev->ip))
         return 0;
     struct mw_slice list, listed;
+    /* "Client host [ip] blocked" (smtpd) / "client [ip] blocked" (postscreen);
+     * "Sender address [..] blocked using dbl..." lists a domain, not the client */
+    if (!SCAN_FIND(from, (size_t)(end - from), "Client host [") &&
+        !SCAN_FIND(from, (size_t)(end - from), "client ["))
+        return 0;
     if (!dnsbl_match(from, (size_t)(end - from), &list, &listed))
         return 0;
     ev->kind = MW_KIND_CLIENT_LISTED;
@@ -273,6 +278,29 @@ static int parse_postscreen(const struct logline *ll, struct mw_event *ev)
     if (SCAN_STARTS(s, n, "NOQUEUE: reject: "))
         return client_listed(ll, s + 17, end, ev);
     return 0;
+}
+
+/* "addr 192.0.2.1 listed by domain zen.spamhaus.org as 127.0.0.4" */
+static int parse_dnsblog(const struct logline *ll, struct mw_event *ev)
+{
+    const char *s = ll->msg.p;
+    size_t n = ll->msg.n;
+    const char *end = s + n;
+    if (!SCAN_STARTS(s, n, "addr "))
+        return 0;
+    const char *by = SCAN_FIND(s, n, " listed by domain ");
+    if (!by)
+        return 0;
+    ev->ip = MW_SLICE(s + 5, (size_t)(by - s - 5));
+    if (!scan_looks_ip(ev->ip.p, ev->ip.n))
+        return 0;
+    ev->dnsbl = scan_until(by + 18, end, " ");
+    ev->kind = MW_KIND_CLIENT_LISTED;
+    ev->service = MW_SVC_SMTP;
+    const char *as = SCAN_FIND(by, (size_t)(end - by), " as ");
+    if (as)
+        ev->reply = MW_SLICE(as + 4, (size_t)(end - as - 4));
+    return 1;
 }
 
 static void fill_from_link(struct msglink_rec *r, struct mw_event *ev)
@@ -377,6 +405,8 @@ static int parse_delivery(struct mw_parser *p, const struct logline *ll, struct 
             struct mw_slice list, listed;
             const char *said = SCAN_FIND(ev->reply.p, ev->reply.n, " said: ");
             const char *t = said ? said + 7 : ev->reply.p;
+            if (!said && (said = SCAN_FIND(ev->reply.p, ev->reply.n, " refused to talk to me: ")))
+                t = said + 24;
             size_t tl = (size_t)(ev->reply.p + ev->reply.n - t);
             if (dnsbl_match(t, tl, &list, &listed)) {
                 ev->kind = MW_KIND_DNSBL_LISTING;
@@ -443,6 +473,8 @@ int log_postfix_parse(struct mw_parser *p, const struct logline *ll, struct mw_e
     case 'r':
         return (SLICE_EQ(d, "relay") || SLICE_EQ(d, "retry")) ? parse_delivery(p, ll, ev) : 0;
     case 'd':
+        if (SLICE_EQ(d, "dnsblog"))
+            return parse_dnsblog(ll, ev);
         return SLICE_EQ(d, "discard") ? parse_delivery(p, ll, ev) : 0;
     default:
         return 0;

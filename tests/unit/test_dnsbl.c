@@ -14,12 +14,14 @@ static const struct dcase cases[] = {
     {"554 Service unavailable; Client host [192.0.2.1] blocked using Barracuda Reputation; http://www.barracudanetworks.com/reputation/?pr=1&ip=192.0.2.1",
      "Barracuda", "192.0.2.1"},
     {"451 4.7.1 Service unavailable - try again later; listed at bl.spamcop.net", "bl.spamcop.net", NULL},
-    {"550 5.7.1 Mail from 192.0.2.1 refused - listed in b.barracudacentral.org.", "b.barracudacentral.org", NULL},
+    /* a version number or a date is not an address */
+    {"554 5.7.1 rejected by policy 1.2.3 at 12:30:45; listed at bl.example.net", "bl.example.net", NULL},
+    {"550 5.7.1 Mail from 192.0.2.1 refused - listed in b.barracudacentral.org.", "b.barracudacentral.org", "192.0.2.1"},
     {"553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.1, because the ip is in Spamhaus's list; see https://postmaster.yahooinc.com/error-codes",
-     "spamhaus", NULL},
+     "spamhaus", "192.0.2.1"},
     {"550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150).",
      "microsoft", "192.0.2.1"},
-    {"550 5.7.1 Your IP address 2001:db8::1 is listed by dnsbl.sorbs.net", "dnsbl.sorbs.net", NULL},
+    {"550 5.7.1 Your IP address 2001:db8::1 is listed by dnsbl.sorbs.net", "dnsbl.sorbs.net", "2001:db8::1"},
     {"550 5.7.1 Client [2001:db8::1] is blacklisted by UCEPROTECT Level 2", "uceprotect", "2001:db8::1"},
     /* not blocklists */
     {"550 5.0.0 User not listed in public Name & Address Book", NULL, NULL},
