@@ -102,7 +102,8 @@ static void tls_markers(const char *s, size_t n, struct mw_event *ev)
         while (p < tend && *p == ' ')
             p++;
         size_t tl = (size_t)(tend - p);
-        if (tl >= 3 && memcmp(p, "TLS", 3) == 0 &&
+        /* 2.4 can print the typo "TSL" for TLS */
+        if (tl >= 3 && (memcmp(p, "TLS", 3) == 0 || memcmp(p, "TSL", 3) == 0) &&
             (tl == 3 || p[3] == ':' || p[3] == ' '))
             ev->tls = SCAN_STARTS(p, tl, "TLS handshaking") ? 0 : 1;
         else if (tl == 7 && memcmp(p, "secured", 7) == 0)
@@ -131,7 +132,9 @@ static int parse_login(const char *s, size_t n, struct mw_slice sub, struct mw_e
             ev->kind = MW_KIND_AUTH_FAILURE;
             ev->attempts = attempts_after(af + 14, user);
         } else if (scan_find(s, headlen, "disallowed plaintext auth", 25) ||
-                   scan_find(s, headlen, "disallowed cleartext auth", 25)) {
+                   scan_find(s, headlen, "disallowed cleartext auth", 25) ||
+                   scan_find(s, headlen, "Plaintext authentication disabled", 33) ||
+                   scan_find(s, headlen, "Cleartext authentication disabled", 33)) {
             ev->kind = MW_KIND_AUTH_FAILURE;
             ev->reason = MW_SLICE_LIT("plaintext_disallowed");
         } else {
@@ -239,9 +242,11 @@ static struct mw_slice passdb_reason(const char *text, size_t tl)
         size_t wl = tl - 27;
         if (SCAN_STARTS(why, wl, "User not known"))
             return MW_SLICE_LIT("unknown_user");
-        if (SCAN_STARTS(why, wl, "Authentication failure") || SCAN_STARTS(why, wl, "Permission denied"))
+        if (SCAN_STARTS(why, wl, "Authentication failure"))
             return MW_SLICE_LIT("password_mismatch");
-        if (SCAN_STARTS(why, wl, "Authentication token is no longer valid") ||
+        /* PAM_PERM_DENIED may come from an account module after a right password */
+        if (SCAN_STARTS(why, wl, "Permission denied") ||
+            SCAN_STARTS(why, wl, "Authentication token is no longer valid") ||
             SCAN_STARTS(why, wl, "Maximum number of tries exceeded"))
             return MW_SLICE_LIT("pam_failure");
         return none; /* PAM module or system trouble: server-side */

@@ -46,25 +46,6 @@ static bool message_id(const char *s, size_t n, struct mw_slice *id)
     return true;
 }
 
-/* "[192.0.2.1]" or "[192.0.2.1]:port" after `p`; the first bracketed IP */
-static bool bracket_ip(const char *p, const char *end, struct mw_slice *ip)
-{
-    while (p < end) {
-        const char *lb = memchr(p, '[', (size_t)(end - p));
-        if (!lb)
-            return false;
-        const char *rb = memchr(lb, ']', (size_t)(end - lb));
-        if (!rb)
-            return false;
-        if (scan_looks_ip(lb + 1, (size_t)(rb - lb - 1))) {
-            *ip = scan_strip_v4mapped(MW_SLICE(lb + 1, (size_t)(rb - lb - 1)));
-            return true;
-        }
-        p = rb + 1;
-    }
-    return false;
-}
-
 /* " I=[198.51.100.1]:587" -> service from our port */
 static enum mw_service service_of(const char *s, size_t n, bool authenticated)
 {
@@ -95,7 +76,7 @@ static int auth_failed(const char *s, size_t n, struct mw_event *ev)
     size_t rl = (size_t)(end - rest);
     if (!SCAN_FIND(rest, rl, ": 535 ") && !SCAN_FIND(rest, rl, "Incorrect authentication data"))
         return 0; /* 435/454: the authenticator itself failed */
-    if (!bracket_ip(rest, end, &ev->ip))
+    if (!scan_bracket_ip(rest, end, &ev->ip))
         return 0;
     ev->kind = MW_KIND_AUTH_FAILURE;
     ev->method = MW_SLICE(s, (size_t)(f - s));
@@ -132,7 +113,7 @@ static int arrival(struct mw_parser *p, struct mw_slice id, const char *s, size_
     struct mw_slice size = FIELD(s, n, "S=");
     const char *h = SCAN_FIND(s, n, " H=");
     if (h)
-        bracket_ip(h, end, &ev->ip);
+        scan_bracket_ip(h, end, &ev->ip);
     ev->kind = MW_KIND_MESSAGE_QUEUED;
     ev->queue_id = id;
     ev->sender = SLICE_EQ(sender, "<>") ? MW_SLICE(sender.p, 0) : sender;
@@ -257,7 +238,7 @@ static int client_listed(const char *s, size_t n, struct mw_event *ev)
         bl = SCAN_FIND(s, n, " is in a block list at ");
         skip = 23;
     }
-    if (!bl || !bracket_ip(s, end, &ev->ip))
+    if (!bl || !scan_bracket_ip(s, end, &ev->ip))
         return 0;
     ev->kind = MW_KIND_CLIENT_LISTED;
     ev->service = MW_SVC_SMTP;

@@ -26,7 +26,12 @@ bool log_sendmail_match(const struct logline *ll)
 static bool relay_ip(const char *s, size_t n, struct mw_slice *ip, struct mw_slice *relay)
 {
     const char *end = s + n;
-    const char *r = SCAN_FIND(s, n, "relay=");
+    /* the LAST "relay=": a user name can smuggle in a first one
+     * ("user=x, relay=[192.0.2.100], relay=[real]") */
+    const char *r = NULL;
+    for (const char *q = s; (q = memmem(q, (size_t)(end - q), "relay=", 6)) != NULL; q += 6)
+        if (q == s || q[-1] == ' ')
+            r = q;
     if (!r)
         return false;
     const char *v = r + 6;
@@ -120,8 +125,11 @@ int log_sendmail_parse(struct mw_parser *p, const struct logline *ll, struct mw_
         ev->method = SCAN_KV(s, n, "mech=", ",");
         ev->queue_id = qid.n ? qid : (struct mw_slice){NULL, 0};
         ev->tls = session_tls(p->sessions, ll, ev->ip);
-        if (ev->tls < 0)
-            ev->tls = -1;
+        struct session *sess = session_find(p->sessions, ll);
+        if (!sess)
+            sess = session_start(p->sessions, ll, ev->ip);
+        MSGLINK_SET(sess, account, ev->account);
+        MSGLINK_SET(sess, method, ev->method);
         if (qid.n) {
             struct msglink_rec *r = msglink_put(p->pf_queue, qid);
             if (r) {
@@ -133,7 +141,7 @@ int log_sendmail_parse(struct mw_parser *p, const struct logline *ll, struct mw_
         }
         return 1;
     }
-    if (!qid.n) {
+    {
         if (SCAN_STARTS(s, n, "ruleset=") && SCAN_FIND(s, n, "reject=")) {
             const char *rj = SCAN_FIND(s, n, "reject=");
             struct mw_slice list, listed;
@@ -146,7 +154,8 @@ int log_sendmail_parse(struct mw_parser *p, const struct logline *ll, struct mw_
             ev->reply = MW_SLICE(rj + 7, (size_t)(end - rj - 7));
             return 1;
         }
-        return 0;
+        if (!qid.n)
+            return 0;
     }
     if (SCAN_STARTS(s, n, "from=")) {
         struct mw_slice nrcpts = SCAN_KV(s, n, "nrcpts=", ",");
@@ -168,12 +177,22 @@ int log_sendmail_parse(struct mw_parser *p, const struct logline *ll, struct mw_
         if (proto.n)
             ev->tls = (proto.n >= 6 && (proto.p[5] == 'S' || proto.p[5] == 's')) ? 1 : 0;
         struct msglink_rec *r = msglink_get(p->pf_queue, qid);
+        if (!r) {
+            /* AUTH=server is logged without a queue id: the session has it */
+            r = msglink_put(p->pf_queue, qid);
+            struct session *sess = session_find(p->sessions, ll);
+            if (r && sess && sess->accountlen && sess->iplen == ev->ip.n &&
+                memcmp(sess->ip, ev->ip.p, ev->ip.n) == 0) {
+                MSGLINK_SET(r, account, MSGLINK_SLICE(sess, account));
+                MSGLINK_SET(r, method, MSGLINK_SLICE(sess, method));
+                r->service = MW_SVC_SUBMISSION;
+            }
+            if (r)
+                MSGLINK_SET(r, ip, ev->ip);
+        }
         if (r) {
             ev->account = MSGLINK_SLICE(r, account);
             ev->service = (enum mw_service)r->service;
-            MSGLINK_SET(r, sender, ev->sender);
-        } else if ((r = msglink_put(p->pf_queue, qid)) != NULL) {
-            MSGLINK_SET(r, ip, ev->ip);
             MSGLINK_SET(r, sender, ev->sender);
         }
         if (!ev->service)
@@ -196,7 +215,10 @@ int log_sendmail_parse(struct mw_parser *p, const struct logline *ll, struct mw_
         struct mw_slice rip;
         if (relay_ip(s, n, &rip, &relay))
             ev->relay = relay;
-        ev->reply = stat;
+        /* 8.17 logs the remote's words in "reply=...", older ones only in stat= */
+        const char *rp = SCAN_FIND(s, n, ", reply=");
+        const char *st = SCAN_FIND(s, n, ", stat=");
+        ev->reply = (rp && st && st > rp) ? MW_SLICE(rp + 8, (size_t)(st - rp - 8)) : stat;
         if (SCAN_STARTS(stat.p, stat.n, "Sent"))
             ev->status = MW_SLICE_LIT("sent");
         else if (SCAN_STARTS(stat.p, stat.n, "Deferred"))
@@ -211,7 +233,7 @@ int log_sendmail_parse(struct mw_parser *p, const struct logline *ll, struct mw_
             ev->service = (enum mw_service)r->service;
         }
         struct mw_slice list, listed;
-        if (ev->status.p[0] != 's' && dnsbl_match(stat.p, stat.n, &list, &listed)) {
+        if (ev->status.p[0] != 's' && dnsbl_match(ev->reply.p, ev->reply.n, &list, &listed)) {
             ev->kind = MW_KIND_DNSBL_LISTING;
             ev->dnsbl = list;
             ev->ip = listed;

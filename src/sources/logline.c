@@ -170,6 +170,8 @@ static const char hexval[256] = {
     ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
+static void set_from_unix(struct mw_time *t, int64_t unix_s, uint32_t usec, int frac_digits);
+
 /* "@" + 16 hex seconds label + 8 hex nanoseconds (TAI64N, djb convention:
  * label = 2^62 + 10 + unix seconds). Returns consumed or 0. */
 static size_t parse_tai64n(const char *s, size_t n, struct mw_time *t)
@@ -190,7 +192,13 @@ static size_t parse_tai64n(const char *s, size_t n, struct mw_time *t)
     const uint64_t base = (uint64_t)1 << 62;
     if (sec < base + 10 || sec > base + 10 + 253402300799ull || nano >= 1000000000u)
         return 0;
-    int64_t unix_s = (int64_t)(sec - base - 10);
+    set_from_unix(t, (int64_t)(sec - base - 10), nano / 1000, 6);
+    return 25;
+}
+
+/* fill civil fields from Unix seconds (UTC) */
+static void set_from_unix(struct mw_time *t, int64_t unix_s, uint32_t usec, int frac_digits)
+{
     int64_t days = unix_s / 86400;
     int64_t rem = unix_s % 86400;
     /* civil_from_days */
@@ -210,11 +218,28 @@ static size_t parse_tai64n(const char *s, size_t n, struct mw_time *t)
     t->hour = (uint8_t)(rem / 3600);
     t->min = (uint8_t)(rem / 60 % 60);
     t->sec = (uint8_t)(rem % 60);
-    t->usec = nano / 1000;
-    t->frac_digits = 6;
+    t->usec = usec;
+    t->frac_digits = (uint8_t)frac_digits;
     t->has_tz = true;
     t->tz_min = 0;
-    return 25;
+}
+
+/* journalctl -o short-unix: "1795413936.277060" */
+static size_t parse_unix(const char *s, size_t n, struct mw_time *t)
+{
+    size_t i = 0;
+    int64_t v = 0;
+    while (i < n && i < 12 && dig(s[i]))
+        v = v * 10 + (s[i++] - '0');
+    if (i < 9 || i >= n || s[i] != '.')
+        return 0;
+    size_t f = parse_frac(s + i, n - i, t);
+    if (!f)
+        return 0;
+    uint32_t us = t->usec;
+    int fd = t->frac_digits;
+    set_from_unix(t, v, us, fd);
+    return i + f;
 }
 
 /* "Mmm dd HH:MM:SS" (day may be space padded); returns consumed or 0 */
@@ -293,7 +318,7 @@ static size_t parse_time(const char *s, size_t n, struct logline *ll, struct log
     if (dig(s[0])) {
         i = parse_isodate(s, n, t, &sep);
         if (!i)
-            return 0;
+            return parse_unix(s, n, t);
         if (sep == 'T') {
             i += parse_zone(s + i, n - i, t);
         } else {
@@ -340,6 +365,44 @@ static size_t parse_time(const char *s, size_t n, struct logline *ll, struct log
     return parse_classic(s, n, t, c);
 }
 
+/* "HOST APP PROCID MSGID [SD|-] MSG" after an RFC 5424 timestamp */
+static int split_rfc5424(const char *p, size_t n, struct logline *ll)
+{
+    const char *end = p + n;
+    struct mw_slice f[4];
+    for (int k = 0; k < 4; k++) {
+        const char *sp = memchr(p, ' ', (size_t)(end - p));
+        if (!sp)
+            return 0;
+        f[k] = MW_SLICE(p, (size_t)(sp - p));
+        p = sp + 1;
+    }
+    /* structured data: "-" or one or more [..] elements */
+    if (p < end && *p == '-') {
+        p++;
+    } else {
+        while (p < end && *p == '[') {
+            const char *rb = memchr(p, ']', (size_t)(end - p));
+            if (!rb)
+                return 0;
+            p = rb + 1;
+        }
+    }
+    if (p < end && *p == ' ')
+        p++;
+    if (p + 3 <= end && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
+        (unsigned char)p[2] == 0xBF)
+        p += 3; /* BOM */
+    ll->shape = LL_SYSLOG;
+    if (!(f[0].n == 1 && f[0].p[0] == '-'))
+        ll->host = f[0];
+    ll->program = f[1];
+    if (!(f[2].n == 1 && f[2].p[0] == '-'))
+        ll->pid = f[2];
+    ll->msg = MW_SLICE(p, (size_t)(end - p));
+    return 1;
+}
+
 int logline_split(const char *s, size_t n, struct logline *ll, struct logline_clock *c)
 {
     memset(ll, 0, sizeof(*ll));
@@ -352,6 +415,13 @@ int logline_split(const char *s, size_t n, struct logline *ll, struct logline_cl
             s += j + 1;
             n -= j + 1;
         }
+    }
+    /* RFC 5424: "<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG" */
+    bool rfc5424 = false;
+    if (n > 2 && s[0] == '1' && s[1] == ' ' && dig(s[2])) {
+        rfc5424 = true;
+        s += 2;
+        n -= 2;
     }
     size_t i = parse_time(s, n, ll, c);
     if (!i || (i < n && s[i] != ' ')) {
@@ -366,6 +436,8 @@ int logline_split(const char *s, size_t n, struct logline *ll, struct logline_cl
         i++;
     const char *p = s + i;
     size_t rest = n - i;
+    if (rfc5424)
+        return split_rfc5424(p, rest, ll);
 
     /* first token */
     const char *sp1 = memchr(p, ' ', rest);

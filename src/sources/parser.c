@@ -20,6 +20,13 @@ static const struct family families[] = {
     {FMT_DOVECOT, "dovecot", log_dovecot_match, log_dovecot_parse},
     {FMT_EXIM, "exim", log_exim_match, log_exim_parse},
     {FMT_SENDMAIL, "sendmail", log_sendmail_match, log_sendmail_parse},
+    /* courier before uwimap: both answer to "imapd"; courier hands UW lines on */
+    {FMT_COURIER, "courier", log_courier_match, log_courier_parse},
+    {FMT_UWIMAP, "uwimap", log_uwimap_match, log_uwimap_parse},
+    {FMT_CYRUS, "cyrus", log_cyrus_match, log_cyrus_parse},
+    {FMT_SOLIDPOP3D, "solid-pop3d", log_solidpop3d_match, log_solidpop3d_parse},
+    {FMT_PERDITION, "perdition", log_perdition_match, log_perdition_parse},
+    {FMT_VPOPMAIL, "vpopmail", log_vpopmail_match, log_vpopmail_parse},
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 
@@ -27,7 +34,7 @@ static const char *const format_names[FMT__COUNT] = {
     [FMT_AUTO] = "auto",         [FMT_POSTFIX] = "postfix",   [FMT_DOVECOT] = "dovecot",
     [FMT_EXIM] = "exim",         [FMT_COURIER] = "courier",   [FMT_CYRUS] = "cyrus",
     [FMT_SENDMAIL] = "sendmail", [FMT_UWIMAP] = "uwimap",     [FMT_SOLIDPOP3D] = "solid-pop3d",
-    [FMT_PERDITION] = "perdition",
+    [FMT_PERDITION] = "perdition", [FMT_VPOPMAIL] = "vpopmail",
 };
 
 int parser_format_from_name(const char *name)

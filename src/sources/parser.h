@@ -38,6 +38,7 @@ enum mw_format {
     FMT_UWIMAP,
     FMT_SOLIDPOP3D,
     FMT_PERDITION,
+    FMT_VPOPMAIL,
     FMT__COUNT
 };
 

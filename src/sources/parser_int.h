@@ -38,6 +38,12 @@ LOG_FAMILY(postfix);
 LOG_FAMILY(dovecot);
 LOG_FAMILY(exim);
 LOG_FAMILY(sendmail);
+LOG_FAMILY(courier);
+LOG_FAMILY(cyrus);
+LOG_FAMILY(uwimap);
+LOG_FAMILY(solidpop3d);
+LOG_FAMILY(perdition);
+LOG_FAMILY(vpopmail);
 
 /* helpers shared by families */
 enum mw_service parser_service_from_word(struct mw_slice w);

@@ -67,6 +67,24 @@ bool scan_host_ip(const char *s, size_t n, struct mw_slice *name, struct mw_slic
     return true;
 }
 
+bool scan_bracket_ip(const char *p, const char *end, struct mw_slice *ip)
+{
+    while (p < end) {
+        const char *lb = memchr(p, '[', (size_t)(end - p));
+        if (!lb)
+            return false;
+        const char *rb = memchr(lb, ']', (size_t)(end - lb));
+        if (!rb)
+            return false;
+        if (scan_looks_ip(lb + 1, (size_t)(rb - lb - 1))) {
+            *ip = scan_strip_v4mapped(MW_SLICE(lb + 1, (size_t)(rb - lb - 1)));
+            return true;
+        }
+        p = rb + 1;
+    }
+    return false;
+}
+
 bool scan_looks_ip(const char *s, size_t n)
 {
     if (n < 2 || n > 45)

@@ -52,6 +52,10 @@ struct mw_slice scan_angle(const char *s, size_t n, const char *key, size_t keyl
 /* scan_bracket_ip - in "name[addr]" at s, the addr slice; also the name. */
 bool scan_host_ip(const char *s, size_t n, struct mw_slice *name, struct mw_slice *ip);
 
+/* scan_bracket_ip - the first "[addr]" between s and end holding an IP
+ * literal (v4-mapped IPv6 stripped). */
+bool scan_bracket_ip(const char *s, const char *end, struct mw_slice *ip);
+
 /* scan_looks_ip - true if s is an IPv4 or IPv6 literal (loose check). */
 bool scan_looks_ip(const char *s, size_t n);
 

@@ -20,7 +20,10 @@ struct session {
     uint8_t tls;         /* TLS established in this session */
     uint8_t auth_logged; /* the session's login was already an event */
     uint8_t iplen;
+    uint8_t accountlen, methodlen;
     char ip[MSGLINK_IP_MAX];
+    char account[MSGLINK_ACCOUNT_MAX]; /* who authenticated in this session */
+    char method[MSGLINK_METHOD_MAX];
 };
 
 #define SESSION_SLOTS 4096
