@@ -335,7 +335,7 @@ static int read_csv(struct build *b, const char *path, uint16_t file)
     const struct asn_build_opts *o = b->o;
     struct linereader lr;
     if (linereader_open(&lr, path, 1 << 16) < 0) {
-        seterr(b->err, "%s", lr.err);
+        seterr(b->err, "%s: %s", path, lr.err);
         return -1;
     }
     char *scratch = xmalloc(1 << 16);

@@ -152,7 +152,7 @@ static int check(struct asn_table *t, const char *name, struct asn_err *err)
         !section_ok(h.off_v6_info, h.n_v6, 4, 8, hs, len) ||
         !section_ok(h.off_info, h.n_info, sizeof(struct asn_file_info), 8, hs, len) ||
         !section_ok(h.off_strings, h.strings_size, 1, 8, hs, len)) {
-        seterr(err, "%s: corrupt: a section lies outside the file", name);
+        seterr(err, "%s: corrupt: a section lies outside the file or is misaligned", name);
         return -1;
     }
     if (h.n_v4 == 0 || h.n_v6 == 0 || h.strings_size == 0) {
