@@ -15,6 +15,7 @@ static const char *const kind_names[MW_KIND__COUNT] = {
     [MW_KIND_DELIVERY] = "delivery",
     [MW_KIND_DNSBL_LISTING] = "dnsbl_listing",
     [MW_KIND_CLIENT_LISTED] = "client_listed",
+    [MW_KIND_PASSDB_MISS] = "passdb_miss",
 };
 
 static const char *const service_names[MW_SVC__COUNT] = {

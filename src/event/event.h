@@ -35,6 +35,8 @@ enum mw_kind {
     MW_KIND_DELIVERY,        /* a delivery attempt: sent, deferred, bounced, expired */
     MW_KIND_DNSBL_LISTING,   /* a remote server refused our mail: our address is listed */
     MW_KIND_CLIENT_LISTED,   /* we refused a client whose address is on a DNSBL */
+    MW_KIND_PASSDB_MISS,     /* one passdb rejected the password, the next is tried:
+                              * no verdict yet (same session), but a fingerprint */
     MW_KIND__COUNT
 };
 

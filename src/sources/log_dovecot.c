@@ -230,8 +230,8 @@ static void passdb_args(const char *a, size_t n, struct mw_event *ev)
 static struct mw_slice passdb_reason(const char *text, size_t tl)
 {
     static const struct mw_slice none = {NULL, 0};
-    if (SCAN_FIND(text, tl, "trying the next passdb"))
-        return none; /* another passdb may still accept the password */
+    if (SCAN_FIND(text, tl, "trying the next userdb"))
+        return none; /* a userdb lookup after the password was accepted */
     if (SCAN_STARTS(text, tl, "Password mismatch") || SCAN_STARTS(text, tl, "invalid credentials") ||
         SCAN_STARTS(text, tl, "Invalid credentials"))
         return MW_SLICE_LIT("password_mismatch");
@@ -274,9 +274,16 @@ static int emit_passdb(struct mw_slice reason, const char *text, size_t tl, stru
 {
     if (!reason.p)
         return 0;
-    ev->kind = MW_KIND_AUTH_FAILURE;
+    /* "- trying the next passdb": another passdb may still accept the
+     * password, so this is no failed login yet; the login process's line
+     * (same session) gives the verdict. The fingerprint is kept. */
+    if (SCAN_FIND(text, tl, "trying the next passdb")) {
+        ev->kind = MW_KIND_PASSDB_MISS;
+    } else {
+        ev->kind = MW_KIND_AUTH_FAILURE;
+        ev->attempts = 1;
+    }
     ev->reason = reason;
-    ev->attempts = 1;
     passdb_fingerprint(text, tl, ev);
     return 1;
 }

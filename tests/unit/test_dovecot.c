@@ -55,6 +55,11 @@ static const struct ev_case rows[] = {
     /* the plaintext password of auth_verbose_passwords=plain is never copied */
     {H "auth: passwd-file(carol,203.0.113.5): Password mismatch (given password: hunter2)",
      A, NULL, "203.0.113.5", "carol", -1, "password_mismatch", "pw", NULL},
+    /* with several passdbs a miss is no verdict yet: its own kind, fingerprint kept */
+    {H "auth: passwd-file(carol@x.test,127.0.0.18,<UQG>): Password mismatch (SHA1 of given password: a8a829) - trying the next passdb",
+     MW_KIND_PASSDB_MISS, NULL, "127.0.0.18", "carol@x.test", -1, "password_mismatch", "pw", "a8a829"},
+    {H "auth: passwd-file(mwsys,127.0.0.25,<G/j>): unknown user (SHA1 of given password: 18ca2a) - trying the next userdb",
+     N, NULL, NULL, NULL, 9, NULL, NULL, NULL},
     {H "auth: policy(carol,203.0.113.5,<p1>): Authentication failure due to policy server refusal",
      A, NULL, "203.0.113.5", "carol", -1, "policy_reject", NULL, NULL},
     /* server-side trouble is never a client's failure */
