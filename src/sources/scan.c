@@ -5,50 +5,49 @@
 
 #include <ctype.h>
 
-struct mw_slice scan_kv(const char *s, size_t n, const char *key, size_t keylen, const char *stops)
+/* key_value - where the value of "key" starts: the key must start s or
+ * follow ' ' or ','; NULL if absent */
+static const char *key_value(const char *s, size_t n, const char *key, size_t keylen)
 {
     const char *end = s + n;
-    const char *p = s;
-    while (p < end) {
+    for (const char *p = s; p < end;) {
         const char *hit = memmem(p, (size_t)(end - p), key, keylen);
         if (!hit)
-            break;
-        if (hit == s || hit[-1] == ' ' || hit[-1] == ',') {
-            const char *v = hit + keylen;
-            return scan_until(v, end, stops);
-        }
+            return NULL;
+        if (hit == s || hit[-1] == ' ' || hit[-1] == ',')
+            return hit + keylen;
         p = hit + 1;
     }
-    return (struct mw_slice){NULL, 0};
+    return NULL;
+}
+
+struct mw_slice scan_kv(const char *s, size_t n, const char *key, size_t keylen, const char *stops)
+{
+    const char *v = key_value(s, n, key, keylen);
+    if (!v)
+        return (struct mw_slice){NULL, 0};
+    return scan_until(v, s + n, stops);
 }
 
 struct mw_slice scan_angle(const char *s, size_t n, const char *key, size_t keylen)
 {
     const char *end = s + n;
-    const char *p = s;
-    while (p < end) {
-        const char *hit = memmem(p, (size_t)(end - p), key, keylen);
-        if (!hit)
+    const char *v = key_value(s, n, key, keylen);
+    if (!v)
+        return (struct mw_slice){NULL, 0};
+    /* the '>' followed by ',', ' ', ':' or the end closes it; else the last '>' */
+    const char *last = NULL;
+    for (const char *q = v; q < end;) {
+        const char *gt = memchr(q, '>', (size_t)(end - q));
+        if (!gt)
             break;
-        if (hit == s || hit[-1] == ' ' || hit[-1] == ',') {
-            const char *v = hit + keylen;
-            const char *q = v;
-            const char *last = NULL;
-            while (q < end) {
-                const char *gt = memchr(q, '>', (size_t)(end - q));
-                if (!gt)
-                    break;
-                last = gt;
-                if (gt + 1 == end || gt[1] == ',' || gt[1] == ' ' || gt[1] == ':')
-                    return MW_SLICE(v, (size_t)(gt - v));
-                q = gt + 1;
-            }
-            if (last)
-                return MW_SLICE(v, (size_t)(last - v));
-            return (struct mw_slice){NULL, 0};
-        }
-        p = hit + 1;
+        last = gt;
+        if (gt + 1 == end || gt[1] == ',' || gt[1] == ' ' || gt[1] == ':')
+            return MW_SLICE(v, (size_t)(gt - v));
+        q = gt + 1;
     }
+    if (last)
+        return MW_SLICE(v, (size_t)(last - v));
     return (struct mw_slice){NULL, 0};
 }
 
