@@ -14,6 +14,10 @@
 #define EXIT_USAGE 2  /* bad arguments */
 
 int cmd_events(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+
+/* cli_parse_tz - "UTC", "Z", "+01:00", "-0500", "+02" -> minutes east; -1 if not */
+int cli_parse_tz(const char *s, int *out);
 int cmd_asn(int argc, char **argv);
 
 #endif

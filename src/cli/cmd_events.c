@@ -63,7 +63,7 @@ static void events_help(FILE *f)
             parser_format_list());
 }
 
-static int parse_tz(const char *s, int *out)
+int cli_parse_tz(const char *s, int *out)
 {
     if (strcmp(s, "UTC") == 0 || strcmp(s, "Z") == 0 || strcmp(s, "utc") == 0) {
         *out = 0;
@@ -134,7 +134,7 @@ int cmd_events(int argc, char **argv)
             break;
         }
         case OPT_TZ:
-            if (parse_tz(optarg, &sopts.tz_min) < 0) {
+            if (cli_parse_tz(optarg, &sopts.tz_min) < 0) {
                 fprintf(stderr, "mailward events: --tz wants +HH:MM, -HHMM or UTC, not '%s'\n", optarg);
                 return EXIT_USAGE;
             }

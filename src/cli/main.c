@@ -14,6 +14,7 @@ struct command {
 
 static const struct command commands[] = {
     {"events", cmd_events, "parse mail logs into normalized events (table or JSON lines)"},
+    {"analyze", cmd_analyze, "find brute force, cleartext logins and blocklisting in mail logs"},
     {"asn", cmd_asn, "ASN, organisation and country of addresses; 'asn build' compiles the data"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

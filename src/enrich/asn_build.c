@@ -2,15 +2,18 @@
  * asn_build - CSV rows (+ MMDB countries) -> one sorted, gap-filled table
  * (see asn_build.h for the contract, asn_format.h for the file layout).
  *
- * Steps: read every CSV row into a raw list (organisation names interned);
- * sort by start and sweep, so overlapping rows become disjoint segments
- * (the later-starting range wins); walk the MMDB's search tree into
- * disjoint country networks; intersect the two segment lists; split at the
+ * Steps: read every CSV row (asn_csv.c) into a raw list, organisation names
+ * interned; sort by start and sweep, so overlapping rows become disjoint
+ * segments (the later-starting range wins); read the MMDB's countries as
+ * disjoint networks (asn_country.c) and intersect the two lists; cut out
+ * the special-purpose blocks; split at the
  * IPv4-mapped block into an IPv4 and an IPv6 list, filling holes with gap
  * entries so each list partitions its whole address space; intern the
  * (asn, org, country) tuples; write header + sections, checksum, rename.
  */
 #include "asn_build.h"
+#include "asn_country.h"
+#include "asn_csv.h"
 #include "asn_format.h"
 #include "../util/ipaddr.h"
 #include "../util/linereader.h"
@@ -18,7 +21,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <maxminddb.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -177,154 +179,18 @@ static int64_t org_intern(struct build *b, const char *s, size_t n)
 
 /* ---- CSV ---- */
 
-struct fld {
-    const char *p;
-    size_t n;
-};
-
-/* csv_split - RFC 4180 fields of one line; quoted fields are unescaped into
- * scratch (at least n bytes). Returns the count (max + 1 if more), or -1
- * with *why set. */
-static int csv_split(const char *s, size_t n, struct fld *f, int max, char *scratch,
-                     const char **why)
-{
-    int nf = 0;
-    size_t i = 0, sk = 0;
-    for (;;) {
-        if (nf == max)
-            return max + 1;
-        if (i < n && s[i] == '"') {
-            size_t st = sk;
-            i++;
-            for (;;) {
-                if (i >= n) {
-                    *why = "a quoted field is not closed";
-                    return -1;
-                }
-                if (s[i] == '"') {
-                    if (i + 1 < n && s[i + 1] == '"') {
-                        scratch[sk++] = '"';
-                        i += 2;
-                        continue;
-                    }
-                    i++;
-                    break;
-                }
-                scratch[sk++] = s[i++];
-            }
-            f[nf].p = scratch + st;
-            f[nf].n = sk - st;
-            nf++;
-            if (i == n)
-                return nf;
-            if (s[i] != ',') {
-                *why = "text after a closing quote";
-                return -1;
-            }
-            i++;
-        } else {
-            size_t st = i;
-            while (i < n && s[i] != ',')
-                i++;
-            f[nf].p = s + st;
-            f[nf].n = i - st;
-            nf++;
-            if (i == n)
-                return nf;
-            i++;
-        }
-    }
-}
-
-static struct fld trim(struct fld f)
-{
-    while (f.n && (f.p[0] == ' ' || f.p[0] == '\t')) {
-        f.p++;
-        f.n--;
-    }
-    while (f.n && (f.p[f.n - 1] == ' ' || f.p[f.n - 1] == '\t'))
-        f.n--;
-    return f;
-}
-
-static bool parse_u32(struct fld f, uint32_t *out)
-{
-    if (f.n == 0 || f.n > 10)
-        return false;
-    uint64_t v = 0;
-    for (size_t i = 0; i < f.n; i++) {
-        if (f.p[i] < '0' || f.p[i] > '9')
-            return false;
-        v = v * 10 + (uint64_t)(f.p[i] - '0');
-    }
-    if (v > 0xffffffffULL)
-        return false;
-    *out = (uint32_t)v;
-    return true;
-}
-
-static bool all_digits(struct fld f)
-{
-    if (!f.n)
-        return false;
-    for (size_t i = 0; i < f.n; i++)
-        if (f.p[i] < '0' || f.p[i] > '9')
-            return false;
-    return true;
-}
-
-/* row - parse one CSV line into b->raw; NULL or why it is bad */
+/* row - one CSV line into b->raw; NULL or why it is bad */
 static const char *row(struct build *b, const char *line, size_t len, char *scratch,
                        char *whybuf, size_t whylen, uint32_t lineno, uint16_t file)
 {
-    struct fld f[5];
-    const char *why = NULL;
-    if (memchr(line, '\0', len))
-        return "NUL byte in the line";
-    int nf = csv_split(line, len, f, 4, scratch, &why);
-    if (nf < 0)
+    struct asn_csv_row cr;
+    const char *why = asn_csv_row(line, len, scratch, whybuf, whylen, &cr);
+    if (why)
         return why;
-    if (nf != 4) {
-        snprintf(whybuf, whylen, "%s fields, want 4 (range_start,range_end,asn,organisation)",
-                 nf > 4 ? "more than 4" : nf == 3 ? "3" : nf == 2 ? "2" : "1");
-        return whybuf;
-    }
-    struct fld fs = trim(f[0]), fe = trim(f[1]), fa = trim(f[2]);
-    struct raw r;
-    int rc = ipaddr_parse(fs.p, fs.n, &r.first);
-    if (rc < 0) {
-        if (all_digits(fs))
-            return "numeric range start: the *-num.csv files are not read, give asn-ipv4.csv "
-                   "and asn-ipv6.csv";
-        snprintf(whybuf, whylen, "range start '%.*s': %s", (int)(fs.n > 60 ? 60 : fs.n), fs.p,
-                 ipaddr_strerror(rc));
-        return whybuf;
-    }
-    rc = ipaddr_parse(fe.p, fe.n, &r.last);
-    if (rc < 0) {
-        snprintf(whybuf, whylen, "range end '%.*s': %s", (int)(fe.n > 60 ? 60 : fe.n), fe.p,
-                 ipaddr_strerror(rc));
-        return whybuf;
-    }
-    if (ipaddr_is_v4(&r.first) != ipaddr_is_v4(&r.last))
-        return "range start and end are of different address families";
-    if (ip_cmp(&r.first, &r.last) > 0)
-        return "range start after its end";
-    if (!parse_u32(fa, &r.asn)) {
-        snprintf(whybuf, whylen, "ASN '%.*s' is not a number 0..4294967295",
-                 (int)(fa.n > 40 ? 40 : fa.n), fa.p);
-        return whybuf;
-    }
-    if (f[3].n > ASN_ORG_MAX)
-        return "organisation name longer than 1024 bytes";
-    if (memchr(f[3].p, '\0', f[3].n))
-        return "NUL byte in the organisation name";
-    int64_t id = org_intern(b, f[3].p, f[3].n);
+    int64_t id = org_intern(b, cr.org, cr.org_len);
     if (id < 0)
         return "too many distinct organisation names (4194304)";
-    r.org = (uint32_t)id;
-    r.line = lineno;
-    r.file = file;
+    struct raw r = {cr.first, cr.last, cr.asn, (uint32_t)id, lineno, file};
     b->raw = grow(b->raw, &b->raw_cap, b->nraw + 1, sizeof(struct raw));
     b->raw[b->nraw++] = r;
     return NULL;
@@ -487,194 +353,10 @@ static void sweep(struct build *b)
     free(stack);
 }
 
-/* ---- countries from the MMDB ---- */
-
-struct cnet {
-    struct ipaddr first, last;
-    uint16_t cc;
-};
-
-struct walk {
-    MMDB_s *db;
-    struct cnet *v;
-    size_t n, cap;
-    unsigned width;           /* 32 or 128 bits */
-    bool has_v4node;          /* IPv4 data lives at ::/96 (IPv6 database) */
-    uint32_t v4node;
-    uint32_t cache_off[4096]; /* data offset + 1 -> country */
-    uint16_t cache_cc[4096];
-    bool bad;
-};
-
-static uint16_t cc_code(const char *s, size_t n)
-{
-    if (n != 2)
-        return 0;
-    int c0 = s[0] & ~0x20, c1 = s[1] & ~0x20;
-    if (c0 < 'A' || c0 > 'Z' || c1 < 'A' || c1 > 'Z')
-        return 0;
-    return (uint16_t)(1 + (c0 - 'A') * 26 + (c1 - 'A'));
-}
-
-static uint16_t entry_cc(struct walk *w, MMDB_entry_s *e)
-{
-    size_t slot = hash64(e->offset) & 4095;
-    if (w->cache_off[slot] == e->offset + 1)
-        return w->cache_cc[slot];
-    MMDB_entry_data_s d;
-    uint16_t cc = 0;
-    if (MMDB_get_value(e, &d, "country_code", NULL) == MMDB_SUCCESS && d.has_data &&
-        d.type == MMDB_DATA_TYPE_UTF8_STRING)
-        cc = cc_code(d.utf8_string, d.data_size);
-    else if (MMDB_get_value(e, &d, "country", "iso_code", NULL) == MMDB_SUCCESS && d.has_data &&
-             d.type == MMDB_DATA_TYPE_UTF8_STRING)
-        cc = cc_code(d.utf8_string, d.data_size);
-    w->cache_off[slot] = e->offset + 1;
-    w->cache_cc[slot] = cc;
-    return cc;
-}
-
-static void setbit(struct ipaddr *a, unsigned pos)
-{
-    if (pos >= 64)
-        a->hi |= 1ULL << (pos - 64);
-    else
-        a->lo |= 1ULL << pos;
-}
-
-/* hostmask - a with its low (width - plen) bits set */
-static struct ipaddr hostmask(struct ipaddr a, unsigned hostbits)
-{
-    if (hostbits >= 128)
-        return IP_MAX;
-    if (hostbits >= 64) {
-        a.lo = ~0ULL;
-        if (hostbits > 64)
-            a.hi |= ~0ULL >> (128 - hostbits);
-    } else if (hostbits) {
-        a.lo |= ~0ULL >> (64 - hostbits);
-    }
-    return a;
-}
-
-static void walk_emit(struct walk *w, struct ipaddr p, unsigned plen, MMDB_entry_s *e)
-{
-    uint16_t cc = entry_cc(w, e);
-    if (!cc)
-        return;
-    struct ipaddr last = hostmask(p, w->width - plen);
-    if (w->width == 32) {
-        p.lo |= V4_FIRST.lo;
-        last.lo |= V4_FIRST.lo;
-    } else if (w->has_v4node && plen >= 96 && p.hi == 0 && (p.lo >> 32) == 0) {
-        p.lo |= V4_FIRST.lo; /* ::a.b.c.d is where an IPv6 database keeps IPv4 */
-        last.lo |= V4_FIRST.lo;
-    }
-    if (w->n) {
-        struct cnet *q = &w->v[w->n - 1];
-        if (q->cc == cc && !ipaddr_eq(&q->last, &IP_MAX) && ipaddr_eq((struct ipaddr[]){ip_inc(q->last)}, &p)) {
-            q->last = last;
-            return;
-        }
-    }
-    w->v = grow(w->v, &w->cap, w->n + 1, sizeof(struct cnet));
-    w->v[w->n++] = (struct cnet){p, last, cc};
-}
-
-static void walk(struct walk *w, uint32_t node, struct ipaddr pfx, unsigned depth)
-{
-    MMDB_search_node_s sn;
-    if (w->bad || depth >= w->width || MMDB_read_node(w->db, node, &sn) != MMDB_SUCCESS) {
-        w->bad = true;
-        return;
-    }
-    for (int side = 0; side < 2; side++) {
-        struct ipaddr p = pfx;
-        if (side)
-            setbit(&p, w->width - 1 - depth);
-        uint64_t rec = side ? sn.right_record : sn.left_record;
-        uint8_t type = side ? sn.right_record_type : sn.left_record_type;
-        switch (type) {
-        case MMDB_RECORD_TYPE_SEARCH_NODE:
-            /* ::ffff:0:0/96 and 2002::/16 alias the IPv4 tree at ::/96 */
-            if (w->has_v4node && rec == w->v4node && !(depth + 1 == 96 && p.hi == 0 && p.lo == 0))
-                break;
-            walk(w, (uint32_t)rec, p, depth + 1);
-            break;
-        case MMDB_RECORD_TYPE_EMPTY:
-            break;
-        case MMDB_RECORD_TYPE_DATA:
-            walk_emit(w, p, depth + 1, side ? &sn.right_record_entry : &sn.left_record_entry);
-            break;
-        default:
-            w->bad = true;
-            return;
-        }
-    }
-}
-
-static int cmp_cnet(const void *pa, const void *pb)
-{
-    const struct cnet *a = pa, *b = pb;
-    return ip_cmp(&a->first, &b->first);
-}
-
-/* read_countries - the MMDB's networks, sorted and disjoint; -1 on error */
-static int read_countries(struct build *b, struct cnet **out, size_t *nout)
-{
-    const char *path = b->o->country_mmdb;
-    MMDB_s db;
-    int rc = MMDB_open(path, MMDB_MODE_MMAP, &db);
-    if (rc != MMDB_SUCCESS) {
-        seterr(b->err, "%s: %s%s%s", path, MMDB_strerror(rc), rc == MMDB_IO_ERROR ? ": " : "",
-               rc == MMDB_IO_ERROR ? strerror(errno) : "");
-        return -1;
-    }
-    struct walk *w = xcalloc(1, sizeof(*w));
-    w->db = &db;
-    w->width = db.metadata.ip_version == 6 ? 128 : 32;
-    if (w->width == 128) {
-        uint32_t node = 0;
-        unsigned d;
-        for (d = 0; d < 96; d++) {
-            MMDB_search_node_s sn;
-            if (MMDB_read_node(&db, node, &sn) != MMDB_SUCCESS ||
-                sn.left_record_type != MMDB_RECORD_TYPE_SEARCH_NODE)
-                break;
-            node = (uint32_t)sn.left_record;
-        }
-        if (d == 96) {
-            w->has_v4node = true;
-            w->v4node = node;
-        }
-    }
-    walk(w, 0, (struct ipaddr){0, 0}, 0);
-    b->mmdb_time = (int64_t)db.metadata.build_epoch;
-    MMDB_close(&db);
-    if (w->bad) {
-        seterr(b->err, "%s: corrupt search tree", path);
-        free(w->v);
-        free(w);
-        return -1;
-    }
-    qsort(w->v, w->n, sizeof(struct cnet), cmp_cnet);
-    for (size_t i = 1; i < w->n; i++) {
-        if (ip_cmp(&w->v[i].first, &w->v[i - 1].last) <= 0) {
-            seterr(b->err, "%s: networks overlap in the search tree", path);
-            free(w->v);
-            free(w);
-            return -1;
-        }
-    }
-    *out = w->v;
-    *nout = w->n;
-    b->st->country_nets = w->n;
-    free(w);
-    return 0;
-}
+/* ---- countries ---- */
 
 /* merge_countries - intersect b->seg (ASN segments) with the countries */
-static void merge_countries(struct build *b, const struct cnet *c, size_t nc)
+static void merge_countries(struct build *b, const struct asn_cnet *c, size_t nc)
 {
     struct seg *a = b->seg;
     size_t na = b->nseg, i = 0, j = 0;
@@ -752,8 +434,6 @@ static int cmp_span(const void *pa, const void *pb)
     return ip_cmp(&((const struct span *)pa)->first, &((const struct span *)pb)->first);
 }
 
-static struct ipaddr hostmask(struct ipaddr a, unsigned hostbits);
-
 /* drop_special - cut the special-purpose blocks out of b->seg */
 static void drop_special(struct build *b)
 {
@@ -764,8 +444,8 @@ static void drop_special(struct build *b)
         unsigned bits = (unsigned)atoi(slash + 1);
         if (ipaddr_parse(t, (size_t)(slash - t), &a) < 0)
             abort(); /* the table above is wrong */
-        sp[i].first = a;
-        sp[i].last = hostmask(a, (ipaddr_is_v4(&a) ? 32 : 128) - bits);
+        ipaddr_mask(&a, bits, &sp[i].first);
+        ipaddr_cidr_last(&a, bits, &sp[i].last);
     }
     qsort(sp, NSPECIAL, sizeof(sp[0]), cmp_span);
     struct seg *old = b->seg;
@@ -841,7 +521,7 @@ static uint32_t info_intern(struct build *b, const struct seg *s)
 }
 
 struct part {
-    struct asn_v6key *start;  /* IPv4 lists use .lo only */
+    struct ipaddr *start;     /* IPv4 lists use .lo only */
     uint32_t *info;
     size_t n, cap_s, cap_i;
     struct ipaddr next;       /* first address not yet covered */
@@ -850,9 +530,9 @@ struct part {
 
 static void part_add(struct part *p, struct ipaddr first, uint32_t info)
 {
-    p->start = grow(p->start, &p->cap_s, p->n + 1, sizeof(struct asn_v6key));
+    p->start = grow(p->start, &p->cap_s, p->n + 1, sizeof(struct ipaddr));
     p->info = grow(p->info, &p->cap_i, p->n + 1, sizeof(uint32_t));
-    p->start[p->n] = (struct asn_v6key){first.hi, first.lo};
+    p->start[p->n] = first;
     p->info[p->n++] = info;
 }
 
@@ -924,8 +604,10 @@ static int write_table(struct build *b, const struct part *p4, const struct part
     off = align8(off + p4->n * 4);
     h.off_v4_info = off;
     off = align8(off + p4->n * 4);
-    h.off_v6_start = off;
-    off = align8(off + p6->n * 16);
+    h.off_v6_hi = off;
+    off = align8(off + p6->n * 8);
+    h.off_v6_lo = off;
+    off = align8(off + p6->n * 8);
     h.off_v6_info = off;
     off = align8(off + p6->n * 4);
     h.off_info = off;
@@ -950,7 +632,11 @@ static int write_table(struct build *b, const struct part *p4, const struct part
     for (size_t i = 0; i < p4->n; i++)
         v4s[i] = (uint32_t)p4->start[i].lo;
     memcpy(buf + h.off_v4_info, p4->info, p4->n * 4);
-    memcpy(buf + h.off_v6_start, p6->start, p6->n * 16);
+    uint64_t *v6hi = (uint64_t *)(buf + h.off_v6_hi), *v6lo = (uint64_t *)(buf + h.off_v6_lo);
+    for (size_t i = 0; i < p6->n; i++) {
+        v6hi[i] = p6->start[i].hi;
+        v6lo[i] = p6->start[i].lo;
+    }
     memcpy(buf + h.off_v6_info, p6->info, p6->n * 4);
     memcpy(buf + h.off_info, b->info, b->ninfo * sizeof(struct asn_file_info));
     memcpy(buf + h.off_strings, b->str, b->str_len);
@@ -1031,7 +717,7 @@ int asn_build(const struct asn_build_opts *o, struct asn_build_stats *st, struct
     b.st = st;
     b.err = err;
     int rc = -1;
-    struct cnet *cn = NULL;
+    struct asn_cnet *cn = NULL;
     size_t ncn = 0;
     struct part p4, p6;
     memset(&p4, 0, sizeof(p4));
@@ -1051,8 +737,9 @@ int asn_build(const struct asn_build_opts *o, struct asn_build_stats *st, struct
     }
     sweep(&b);
     if (o->country_mmdb) {
-        if (read_countries(&b, &cn, &ncn) < 0)
+        if (asn_country_read(o->country_mmdb, &cn, &ncn, &b.mmdb_time, err) < 0)
             goto out;
+        st->country_nets = ncn;
         merge_countries(&b, cn, ncn);
     }
     if (!o->keep_special)

@@ -9,13 +9,17 @@
  *   v4_start  uint32_t[n_v4]       IPv4 segment starts, strictly increasing,
  *                                  the first 0: segment i runs to start[i+1]-1
  *   v4_info   uint32_t[n_v4]       index into info[], or ASN_NO_INFO (a gap)
- *   v6_start  struct asn_v6key[n_v6]  same for IPv6 (IPv4-mapped space unused)
- *   v6_info   uint32_t[n_v6]
+ *   v6_hi     uint64_t[n_v6]       IPv6 segment starts, top 64 bits,
+ *   v6_lo     uint64_t[n_v6]       and bottom 64 bits; (hi, lo) strictly
+ *                                  increasing, the first ::; kept apart so
+ *                                  the search reads only the top halves
+ *   v6_info   uint32_t[n_v6]       (the IPv4-mapped block is never used)
  *   info      struct asn_file_info[n_info]  (asn, org, country) tuples
  *   strings   char[strings_size]   organisation names, each NUL-terminated,
  *                                  deduplicated; offset 0 is "" (no name)
  *
- * crc32 (zlib's) covers every byte after the header. Version 1.
+ * crc32 (zlib's) covers every byte after the header. Version 2 (1 kept IPv6
+ * starts as 16-byte pairs).
  */
 #ifndef MW_ASN_FORMAT_H
 #define MW_ASN_FORMAT_H
@@ -23,16 +27,12 @@
 #include <stdint.h>
 
 #define ASN_FILE_MAGIC "MWASNTBL"
-#define ASN_FILE_VERSION 1u
+#define ASN_FILE_VERSION 2u
 #define ASN_BYTE_ORDER 0x01020304u
 #define ASN_NO_INFO 0xffffffffu
 #define ASN_F_COUNTRY 1u     /* countries were merged in */
 #define ASN_SOURCE_MAX 120   /* bytes of header.source, NUL included */
 #define ASN_ORG_MAX 1024     /* longest organisation name kept, bytes */
-
-struct asn_v6key {
-    uint64_t hi, lo;
-};
 
 struct asn_file_info {
     uint32_t asn;      /* 0: no ASN known (country only) */
@@ -50,16 +50,15 @@ struct asn_file_header {
     uint64_t file_size;
     uint32_t n_v4, n_v6, n_info, n_orgs;
     uint64_t strings_size;
-    uint64_t off_v4_start, off_v4_info, off_v6_start, off_v6_info, off_info, off_strings;
+    uint64_t off_v4_start, off_v4_info, off_v6_hi, off_v6_lo, off_v6_info, off_info, off_strings;
     int64_t data_time;  /* UTC seconds of the data's date, 0 unknown */
     uint32_t crc32;
     uint32_t reserved0;
     char source[ASN_SOURCE_MAX]; /* data source and version, NUL-terminated */
-    uint8_t reserved[16];
+    uint8_t reserved[8];
 };
 
 _Static_assert(sizeof(struct asn_file_header) == 256, "header is 256 bytes");
 _Static_assert(sizeof(struct asn_file_info) == 12, "info is 12 bytes");
-_Static_assert(sizeof(struct asn_v6key) == 16, "v6 key is 16 bytes");
 
 #endif

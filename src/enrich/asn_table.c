@@ -28,7 +28,7 @@ struct asn_table {
     size_t len;
     bool mapped;               /* munmap, else free */
     const uint32_t *v4s, *v4i;
-    const struct asn_v6key *v6s;
+    const uint64_t *v6hi, *v6lo;
     const uint32_t *v6i;
     const struct asn_file_info *info;
     const char *str;
@@ -97,7 +97,7 @@ static void build_index6(struct asn_table *t)
 {
     uint32_t i = 0;
     for (uint32_t b = 0; b < NBUCKET; b++) {
-        while (i < t->n6 && (t->v6s[i].hi >> 48) < b)
+        while (i < t->n6 && (t->v6hi[i] >> 48) < b)
             i++;
         t->idx6[b] = i;
     }
@@ -148,7 +148,8 @@ static int check(struct asn_table *t, const char *name, struct asn_err *err)
     uint64_t hs = sizeof(h);
     if (!section_ok(h.off_v4_start, h.n_v4, 4, 8, hs, len) ||
         !section_ok(h.off_v4_info, h.n_v4, 4, 8, hs, len) ||
-        !section_ok(h.off_v6_start, h.n_v6, 16, 8, hs, len) ||
+        !section_ok(h.off_v6_hi, h.n_v6, 8, 8, hs, len) ||
+        !section_ok(h.off_v6_lo, h.n_v6, 8, 8, hs, len) ||
         !section_ok(h.off_v6_info, h.n_v6, 4, 8, hs, len) ||
         !section_ok(h.off_info, h.n_info, sizeof(struct asn_file_info), 8, hs, len) ||
         !section_ok(h.off_strings, h.strings_size, 1, 8, hs, len)) {
@@ -165,7 +166,8 @@ static int check(struct asn_table *t, const char *name, struct asn_err *err)
     }
     t->v4s = (const uint32_t *)(b + h.off_v4_start);
     t->v4i = (const uint32_t *)(b + h.off_v4_info);
-    t->v6s = (const struct asn_v6key *)(b + h.off_v6_start);
+    t->v6hi = (const uint64_t *)(b + h.off_v6_hi);
+    t->v6lo = (const uint64_t *)(b + h.off_v6_lo);
     t->v6i = (const uint32_t *)(b + h.off_v6_info);
     t->info = (const struct asn_file_info *)(b + h.off_info);
     t->str = (const char *)(b + h.off_strings);
@@ -175,7 +177,7 @@ static int check(struct asn_table *t, const char *name, struct asn_err *err)
         seterr(err, "%s: corrupt string table", name);
         return -1;
     }
-    if (t->v4s[0] != 0 || t->v6s[0].hi != 0 || t->v6s[0].lo != 0) {
+    if (t->v4s[0] != 0 || t->v6hi[0] != 0 || t->v6lo[0] != 0) {
         seterr(err, "%s: corrupt: ranges do not start at address 0", name);
         return -1;
     }
@@ -187,8 +189,8 @@ static int check(struct asn_table *t, const char *name, struct asn_err *err)
         }
     }
     for (uint32_t i = 0; i < h.n_v6; i++) {
-        const struct asn_v6key *k = &t->v6s[i];
-        if ((i && (k->hi < k[-1].hi || (k->hi == k[-1].hi && k->lo <= k[-1].lo))) ||
+        const uint64_t *hi = &t->v6hi[i], *lo = &t->v6lo[i];
+        if ((i && (hi[0] < hi[-1] || (hi[0] == hi[-1] && lo[0] <= lo[-1]))) ||
             (t->v6i[i] != ASN_NO_INFO && t->v6i[i] >= h.n_info)) {
             seterr(err, "%s: corrupt: IPv6 range %u out of order or bad index", name, i);
             return -1;
@@ -336,20 +338,23 @@ int asn_table_lookup(const struct asn_table *t, const struct ipaddr *a, struct a
     uint32_t b = (uint32_t)(khi >> 48);
     uint32_t lo = t->idx6[b], hi = t->idx6[b + 1];
     uint32_t base = lo ? lo - 1 : 0;
-    const struct asn_v6key *p = t->v6s + base;
+    const uint64_t *p = t->v6hi + base;
     uint32_t n = hi - base;
-    while (n > 1) {
+    while (n > 1) { /* the last start whose top half is <= the address's */
         uint32_t half = n / 2;
-        const struct asn_v6key *m = p + half;
-        p = (m->hi < khi || (m->hi == khi && m->lo <= klo)) ? m : p;
+        p = p[half] <= khi ? p + half : p;
         n -= half;
     }
-    uint32_t i = (uint32_t)(p - t->v6s);
-    out->first.hi = p->hi;
-    out->first.lo = p->lo;
+    uint32_t i = (uint32_t)(p - t->v6hi);
+    /* starts within the same /64 (rare): back to the last one <= the address;
+     * entry 0 is :: so this stops */
+    while (t->v6hi[i] == khi && t->v6lo[i] > klo)
+        i--;
+    out->first.hi = t->v6hi[i];
+    out->first.lo = t->v6lo[i];
     if (i + 1 < t->n6) {
-        out->last.hi = p[1].hi - (p[1].lo == 0);
-        out->last.lo = p[1].lo - 1;
+        out->last.hi = t->v6hi[i + 1] - (t->v6lo[i + 1] == 0);
+        out->last.lo = t->v6lo[i + 1] - 1;
     } else {
         out->last.hi = out->last.lo = ~0ULL;
     }

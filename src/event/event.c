@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "../util/xalloc.h"
+
 static const char *const kind_names[MW_KIND__COUNT] = {
     [MW_KIND_NONE] = "none",
     [MW_KIND_AUTH_FAILURE] = "auth_failure",
@@ -27,6 +29,39 @@ static const char *const service_names[MW_SVC__COUNT] = {
     [MW_SVC_SIEVE] = "sieve",
     [MW_SVC_LMTP] = "lmtp",
 };
+
+#define EVENT_SLICES(X) X(host) X(program) X(ip) X(account) X(method) X(reason) \
+    X(pw_fingerprint) X(session) X(queue_id) X(sender) X(recipient) X(status) X(dsn) \
+    X(relay) X(reply) X(dnsbl)
+
+void event_copy(struct event_store *st, const struct mw_event *src)
+{
+    size_t need = 0;
+#define SIZE_OF(f) need += src->f.n;
+    EVENT_SLICES(SIZE_OF)
+#undef SIZE_OF
+    if (need > st->cap || !st->buf) {
+        st->cap = need + 256;
+        st->buf = xrealloc(st->buf, st->cap);
+    }
+    st->ev = *src;
+    size_t off = 0;
+#define COPY(f)                                              \
+    if (src->f.p) {                                          \
+        memcpy(st->buf + off, src->f.p, src->f.n);           \
+        st->ev.f.p = st->buf + off;                          \
+        off += src->f.n;                                     \
+    }
+    EVENT_SLICES(COPY)
+#undef COPY
+}
+
+void event_store_free(struct event_store *st)
+{
+    free(st->buf);
+    st->buf = NULL;
+    st->cap = 0;
+}
 
 void event_reset(struct mw_event *ev)
 {

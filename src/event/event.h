@@ -93,6 +93,19 @@ struct mw_event {
     bool secured;             /* Dovecot "secured": trusted path without TLS */
 };
 
+/* Owned storage for an event copy (event_copy). */
+struct event_store {
+    struct mw_event ev;
+    char *buf;
+    size_t cap;
+};
+
+/* event_copy - copy src and every string it points to into st (grown as
+ * needed); st->ev is then independent of the parser and the input buffer.
+ * Free with event_store_free. */
+void event_copy(struct event_store *st, const struct mw_event *src);
+void event_store_free(struct event_store *st);
+
 /* event_reset - clear an event to "nothing known". */
 void event_reset(struct mw_event *ev);
 

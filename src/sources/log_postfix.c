@@ -150,7 +150,10 @@ static int smtpd_client(struct mw_parser *p, const struct logline *ll, struct mw
     ev->method = method.n ? method : (struct mw_slice){NULL, 0};
     ev->queue_id = qid;
     ev->tls = session_tls(p->sessions, ll, ev->ip);
-    if (ev->tls == 0 && (!method.n || SLICE_EQ(method, "PLAIN") || SLICE_EQ(method, "LOGIN")))
+    /* like Dovecot's "secured": a client on the host itself (webmail) */
+    ev->secured = SLICE_EQ(ip, "127.0.0.1") || SLICE_EQ(ip, "::1");
+    if (ev->tls == 0 && !ev->secured &&
+        (!method.n || SLICE_EQ(method, "PLAIN") || SLICE_EQ(method, "LOGIN")))
         ev->kind = MW_KIND_PLAINTEXT_LOGIN;
     if (r)
         r->tls = ev->tls;

@@ -240,6 +240,21 @@ void ipaddr_mask(const struct ipaddr *a, unsigned bits, struct ipaddr *out)
         mask128(out, bits > 128 ? 128 : bits);
 }
 
+void ipaddr_cidr_last(const struct ipaddr *a, unsigned bits, struct ipaddr *out)
+{
+    unsigned width = ipaddr_is_v4(a) ? 32 : 128;
+    if (bits > width)
+        bits = width;
+    unsigned host = width - bits;
+    *out = *a;
+    if (host >= 64) {
+        out->lo = ~0ULL;
+        out->hi |= host == 64 ? 0 : ~0ULL >> (128 - host);
+    } else if (host > 0) {
+        out->lo |= ~0ULL >> (64 - host);
+    }
+}
+
 size_t ipaddr_format_cidr(const struct ipaddr *a, unsigned bits, char buf[IPADDR_CIDRLEN])
 {
     struct ipaddr m;

@@ -60,6 +60,9 @@ size_t ipaddr_format_cidr(const struct ipaddr *a, unsigned bits, char buf[IPADDR
 /* ipaddr_mask - a with all but the first `bits` bits cleared (IPv4 terms for
  * IPv4; bits beyond the family's width are clamped) */
 void ipaddr_mask(const struct ipaddr *a, unsigned bits, struct ipaddr *out);
+/* ipaddr_cidr_last - the last address of the network a/bits (IPv4 terms for
+ * IPv4; bits beyond the family's width are clamped) */
+void ipaddr_cidr_last(const struct ipaddr *a, unsigned bits, struct ipaddr *out);
 /* ipaddr_net_bits - 24 for IPv4, 64 for IPv6: the prefix the engine keys on */
 unsigned ipaddr_net_bits(const struct ipaddr *a);
 /* ipaddr_net - the /24 (IPv4) or /64 (IPv6) network of a */

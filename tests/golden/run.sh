@@ -2,7 +2,8 @@
 # golden - run `mailward events --json` on every fixture listed in
 # tests/golden/cases.txt and compare with the reviewed expected output.
 # Usage: run.sh MAILWARD GOLDEN_DIR [--update]
-# cases.txt lines: NAME  FIXTURE_PATH(relative to tests/)  [extra args...]
+# cases.txt lines: NAME  FIXTURE_PATH(relative to tests/)  [analyze] [extra args...]
+# ("analyze" first runs `mailward analyze --json` instead of `events --json`)
 set -u
 mw=$1
 dir=$2
@@ -15,8 +16,10 @@ while read -r name fixture args; do
     count=$((count + 1))
     exp="$dir/expected/$name.jsonl"
     got=$(mktemp)
+    cmd=events
+    case "$args" in analyze*) cmd=analyze; args=${args#analyze} ;; esac
     # shellcheck disable=SC2086
-    (cd "$tests" && "$mw" events --json $args "$fixture") >"$got" 2>"$got.err"
+    (cd "$tests" && "$mw" $cmd --json $args "$fixture") >"$got" 2>"$got.err"
     rc=$?
     if [ "$update" = "--update" ]; then
         cp "$got" "$exp"

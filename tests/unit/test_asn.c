@@ -182,7 +182,7 @@ static void test_lookup(void **state)
     assert_string_equal(m->source, "test data 1.0");
     assert_int_equal(m->data_time, 1781654400);
     assert_false(m->has_country);
-    assert_int_equal(m->version, 1);
+    assert_int_equal(m->version, ASN_FILE_VERSION);
     assert_int_equal(m->n_orgs, 8); /* "" and 7 names (Google LLC once) */
     run_lookups(t, plain_cases, sizeof(plain_cases) / sizeof(plain_cases[0]));
     assert_int_equal(asn_table_lookup(NULL, NULL, NULL), -1);
@@ -595,11 +595,12 @@ static void test_damaged(void **state)
         {"unaligned section", -1, true, offsetof(struct asn_file_header, off_info), (uint8_t)(h.off_info + 1), false, "outside the file"},
         {"index out of bounds", -1, true, (size_t)h.off_v4_info + 4 * 3 + 2, 0x7f, true, "bad index"},
         {"ranges out of order", -1, true, (size_t)h.off_v4_start + 4 * 3 + 3, 0xff, true, "out of order"},
-        {"IPv6 ranges out of order", -1, true, (size_t)h.off_v6_start + 16 * 2 + 7, 0xff, true, "IPv6 range"},
+        {"IPv6 ranges out of order", -1, true, (size_t)h.off_v6_hi + 8 * 2 + 7, 0xff, true, "IPv6 range"},
+        {"IPv6 low halves out of order", -1, true, (size_t)h.off_v6_lo + 8 * 7 + 7, 0xff, true, "IPv6 range"},
         {"org offset past the strings", -1, true, (size_t)h.off_info + 4 + 3, 0x7f, true, "bad name"},
         {"bad country", -1, true, (size_t)h.off_info + 10, 'a', true, "bad name or country"},
         {"string table not terminated", -1, true, (size_t)(h.off_strings + h.strings_size - 1), 'x', true, "string table"},
-        {"first range not at 0", -1, true, (size_t)h.off_v6_start + 15, 1, true, "do not start at address 0"},
+        {"first range not at 0", -1, true, (size_t)h.off_v6_lo + 7, 1, true, "do not start at address 0"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const struct dcase *c = &cases[i];

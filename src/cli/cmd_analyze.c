@@ -1,0 +1,297 @@
+/*
+ * cmd_analyze - `mailward analyze`: replay mail logs through the detection
+ * engine and print findings, as JSON lines (the contract in docs/analyze.md)
+ * or as a report a person reads in a minute. Several files are merged by
+ * event time (e.g. the MX's log and the IMAP server's).
+ */
+#include "cli.h"
+#include "../engine/engine.h"
+#include "../sources/logscan.h"
+#include "../sources/parser.h"
+#include "../util/outbuf.h"
+#include "../util/xalloc.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void analyze_help(FILE *f)
+{
+    fprintf(f,
+"Usage: mailward analyze [OPTIONS] FILE...\n"
+"\n"
+"Replay mail logs through mailward's detectors and say what is going on:\n"
+"which addresses guess passwords, which accounts log in without TLS, which of\n"
+"our sending addresses remote servers say are blocklisted. Events of all\n"
+"FILEs are merged by time, so give the MX's and the IMAP server's logs\n"
+"together; '-' reads standard input; *.gz is read transparently.\n"
+"\n"
+"Detectors in this version: brute_force, cleartext_auth, blocklisted.\n"
+"(password_spray, credential_stuffing, account_takeover, outbound_spam are\n"
+"being built: see the README's status.)\n"
+"\n"
+"Options:\n"
+"  --json                 one finding per line, JSON (kind, id, detected_at,\n"
+"                         first_seen, last_seen, severity, ips, networks,\n"
+"                         accounts, labels, evidence, summary); a finding that\n"
+"                         grows is printed again with the same id\n"
+"  --format FMT           as for 'mailward events' (default auto)\n"
+"  --year YYYY            year of the first syslog line without a year\n"
+"  --tz ±HH:MM|UTC        zone of timestamps that carry none\n"
+"  --brute-failures N     failures from one address that make a brute force (10)\n"
+"  --brute-window S       ... within S seconds (600)\n"
+"  --max-keys N           addresses/sessions tracked per table before the least\n"
+"                         important are forgotten (200000)\n"
+"  -h, --help             show this help\n"
+"\n"
+"Exit status: 0 all input understood; 1 some input was skipped or unreadable;\n"
+"2 usage error. Findings do not change the exit status.\n");
+}
+
+struct run {
+    int json;
+    struct outbuf ob;
+};
+
+static void sink(const struct finding *f, bool final, void *ctx)
+{
+    struct run *r = ctx;
+    (void)final;
+    if (!r->json)
+        return;
+    finding_write_json(&r->ob, f);
+    if (r->ob.len > (1 << 16))
+        outbuf_flush(&r->ob, stdout);
+}
+
+static void print_set(FILE *out, const char *label, const struct strset *s, size_t max)
+{
+    if (!s->n)
+        return;
+    fprintf(out, "    %s:", label);
+    for (size_t i = 0; i < s->n && i < max; i++)
+        fprintf(out, "%s %s", i ? "," : "", s->items[i]);
+    if (strset_total(s) > max)
+        fprintf(out, " ... (%llu in all)", (unsigned long long)strset_total(s));
+    fputc('\n', out);
+}
+
+#define REPORT_DETAILED 5 /* findings of one kind shown in full */
+#define REPORT_LISTED 25  /* ... then one line each up to this many */
+
+static const char *const advice[FK__COUNT] = {
+    [FK_BRUTE_FORCE] = "block these addresses (firewall or 'mailward serve'); check the targeted accounts' recent logins",
+    [FK_CLEARTEXT_AUTH] = "ask these users to switch their mail client to TLS (IMAPS 993 / POP3S 995 / submission with STARTTLS), then disable plaintext auth",
+    [FK_BLOCKLISTED] = "find what sent the spam (the accounts listed sent the refused mail), stop it, then request delisting from each list",
+};
+
+static void report(const struct engine *e, uint64_t lines, uint64_t events, FILE *out)
+{
+    size_t n = engine_nfindings(e);
+    fprintf(out, "mailward analyze: %llu lines, %llu events, %zu findings\n",
+            (unsigned long long)lines, (unsigned long long)events, n);
+    if (!n) {
+        fprintf(out, "\nNothing to report: no brute force, no cleartext logins, no blocklisting seen.\n");
+        return;
+    }
+    for (int k = 0; k < FK__COUNT; k++) {
+        size_t cnt = 0;
+        for (size_t i = 0; i < n; i++)
+            cnt += engine_finding_at(e, i)->kind == (enum finding_kind)k;
+        if (!cnt)
+            continue;
+        fprintf(out, "\n== %s (%zu)\n", finding_kind_name((enum finding_kind)k), cnt);
+        size_t shown = 0;
+        for (size_t i = 0; i < n; i++) {
+            const struct finding *f = engine_finding_at(e, i);
+            if (f->kind != (enum finding_kind)k)
+                continue;
+            if (cnt > REPORT_DETAILED && shown >= REPORT_DETAILED) {
+                /* many of a kind: one line each for a while, then a count */
+                if (shown < REPORT_LISTED)
+                    fprintf(out, "  - %s\n", f->summary);
+                else if (shown == REPORT_LISTED)
+                    fprintf(out, "  ... and %zu more (use --json for all)\n", cnt - REPORT_LISTED);
+                shown++;
+                continue;
+            }
+            shown++;
+            char t1[48], t2[48];
+            struct outbuf a = {t1, 0, sizeof(t1) - 1, 0}, b = {t2, 0, sizeof(t2) - 1, 0};
+            event_write_time(&a, &f->first_seen);
+            event_write_time(&b, &f->last_seen);
+            t1[a.len] = t2[b.len] = '\0';
+            fprintf(out, "  [%s] %s\n    from %s to %s\n", finding_severity_name(f->severity),
+                    f->summary, t1, t2);
+            print_set(out, "addresses", &f->ips, 8);
+            print_set(out, "accounts", &f->accounts, 8);
+            print_set(out, k == FK_BLOCKLISTED ? "lists" : "also", &f->labels, 8);
+            if (f->nexamples)
+                fprintf(out, "    see %s:%llu\n", f->examples[0].file,
+                        (unsigned long long)f->examples[0].line);
+        }
+        if (advice[k])
+            fprintf(out, "  what to do: %s\n", advice[k]);
+    }
+}
+
+struct source {
+    struct logscan ls;
+    struct event_store st;
+    int has;      /* a pending event in st */
+    int open;
+};
+
+static int next_of(struct source *s)
+{
+    struct mw_event ev;
+    memset(&ev, 0, sizeof(ev));
+    if (!s->open || !logscan_next(&s->ls, &ev)) {
+        s->has = 0;
+        return 0;
+    }
+    event_copy(&s->st, &ev);
+    s->has = 1;
+    return 1;
+}
+
+int cmd_analyze(int argc, char **argv)
+{
+    enum { OPT_JSON = 1000, OPT_FORMAT, OPT_YEAR, OPT_TZ, OPT_BF, OPT_BW, OPT_KEYS };
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, OPT_JSON},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"year", required_argument, NULL, OPT_YEAR},
+        {"tz", required_argument, NULL, OPT_TZ},
+        {"brute-failures", required_argument, NULL, OPT_BF},
+        {"brute-window", required_argument, NULL, OPT_BW},
+        {"max-keys", required_argument, NULL, OPT_KEYS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct run run = {0};
+    struct parser_opts popts = {FMT_AUTO, 0};
+    struct logscan_opts sopts = {0, false, 0, 65536, 5};
+    struct engine_config cfg;
+    engine_config_defaults(&cfg);
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        char *end;
+        long v;
+        switch (c) {
+        case OPT_JSON:
+            run.json = 1;
+            break;
+        case OPT_FORMAT: {
+            int f = parser_format_from_name(optarg);
+            if (f < 0) {
+                fprintf(stderr, "mailward analyze: unknown --format '%s'; use one of %s\n", optarg,
+                        parser_format_list());
+                return EXIT_USAGE;
+            }
+            popts.format = (enum mw_format)f;
+            break;
+        }
+        case OPT_YEAR:
+            v = strtol(optarg, &end, 10);
+            if (*end || v < 1970 || v > 9999) {
+                fprintf(stderr, "mailward analyze: --year wants a year like 2026, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            sopts.year = (int)v;
+            break;
+        case OPT_TZ:
+            if (cli_parse_tz(optarg, &sopts.tz_min) < 0) {
+                fprintf(stderr, "mailward analyze: --tz wants +HH:MM, -HHMM or UTC, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            sopts.tz_set = true;
+            break;
+        case OPT_BF:
+        case OPT_BW:
+        case OPT_KEYS:
+            v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 100000000) {
+                fprintf(stderr, "mailward analyze: %s wants a positive number, not '%s'\n",
+                        argv[optind - 1], optarg);
+                return EXIT_USAGE;
+            }
+            if (c == OPT_BF)
+                cfg.brute_failures = (uint32_t)v;
+            else if (c == OPT_BW)
+                cfg.brute_window_s = (uint32_t)(v < 10 ? 10 : v);
+            else
+                cfg.max_keys = (size_t)v;
+            break;
+        case 'h':
+            analyze_help(stdout);
+            return EXIT_OK;
+        default:
+            fprintf(stderr, "mailward analyze: unknown option '%s'; see 'mailward analyze --help'\n",
+                    argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "mailward analyze: no FILE given; use '-' for standard input\n");
+        return EXIT_USAGE;
+    }
+    int nsrc = argc - optind;
+    struct source *src = xcalloc((size_t)nsrc, sizeof(*src));
+    struct mw_parser *parser = parser_create(&popts);
+    outbuf_init(&run.ob, 1 << 16);
+    struct engine *eng = engine_create(&cfg, sink, &run);
+    uint64_t problems = 0, events = 0, backwards = 0;
+    for (int i = 0; i < nsrc; i++) {
+        if (logscan_open(&src[i].ls, argv[optind + i], parser, &sopts) < 0) {
+            problems++;
+            continue;
+        }
+        src[i].open = 1;
+        next_of(&src[i]);
+    }
+    int64_t last_us = INT64_MIN;
+    for (;;) {
+        int best = -1;
+        for (int i = 0; i < nsrc; i++)
+            if (src[i].has && (best < 0 || src[i].st.ev.time.epoch_us < src[best].st.ev.time.epoch_us))
+                best = i;
+        if (best < 0)
+            break;
+        const struct mw_event *ev = &src[best].st.ev;
+        if (ev->time.epoch_us + 60 * 1000000LL < last_us && backwards++ < 5)
+            fprintf(stderr, "mailward: %s:%llu: time goes backwards by %lld s (clock jump or unsorted log); "
+                    "windows may undercount\n", ev->file, (unsigned long long)ev->line,
+                    (long long)((last_us - ev->time.epoch_us) / 1000000));
+        if (ev->time.epoch_us > last_us)
+            last_us = ev->time.epoch_us;
+        engine_event(eng, ev);
+        events++;
+        next_of(&src[best]);
+    }
+    engine_finish(eng);
+    uint64_t lines = parser_stats(parser)->lines;
+    for (int i = 0; i < nsrc; i++) {
+        if (src[i].open)
+            problems += logscan_close(&src[i].ls);
+        event_store_free(&src[i].st);
+    }
+    int rc = EXIT_OK;
+    if (!run.json)
+        report(eng, lines, events, stdout);
+    if (outbuf_flush(&run.ob, stdout) < 0 || fflush(stdout) != 0) {
+        fprintf(stderr, "mailward analyze: cannot write output: %s\n", strerror(errno));
+        rc = EXIT_INPUT;
+    }
+    engine_free(eng);
+    parser_free(parser);
+    outbuf_free(&run.ob);
+    free(src);
+    if (rc == EXIT_OK && problems)
+        rc = EXIT_INPUT;
+    return rc;
+}

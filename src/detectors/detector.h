@@ -1,0 +1,27 @@
+/*
+ * detector - the one small interface every detector implements, one
+ * detector per file (det_<name>.c). A detector keeps its own bounded state
+ * (util/ktable), reads attempts and raw events, and creates or grows
+ * findings through the engine. It never reads the clock: time is the
+ * event's. The table of detectors is in engine.c.
+ */
+#ifndef MW_DETECTOR_H
+#define MW_DETECTOR_H
+
+#include "../engine/engine.h"
+
+struct detector_ops {
+    const char *name;
+    void *(*create)(struct engine *e);
+    /* a login attempt (success or failure), duplicates already folded */
+    void (*on_attempt)(void *self, struct engine *e, const struct attempt *a);
+    /* every event (mail flow, listings, ...); may be NULL */
+    void (*on_event)(void *self, struct engine *e, const struct mw_event *ev);
+    void (*destroy)(void *self);
+};
+
+extern const struct detector_ops det_brute_force;
+extern const struct detector_ops det_cleartext_auth;
+extern const struct detector_ops det_blocklisted;
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * engine - the detection engine's core: attempts folding, the detector
+ * table, findings and when they are reported (see engine.h).
+ */
+#include "engine.h"
+#include "attempts.h"
+#include "../detectors/detector.h"
+#include "../util/ktable.h"
+#include "../util/xalloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The detectors, in the order they see each event. */
+static const struct detector_ops *const detectors[] = {
+    &det_brute_force,
+    &det_cleartext_auth,
+    &det_blocklisted,
+};
+#define NDETECTORS (sizeof(detectors) / sizeof(detectors[0]))
+
+struct engine {
+    struct engine_config cfg;
+    engine_sink_fn sink;
+    void *sink_ctx;
+    struct attempts *attempts;
+    void *state[NDETECTORS];
+    struct finding **findings;
+    size_t nfindings, afindings;
+    struct ktable *finding_index; /* "<kind>:<key>" -> size_t index+1 */
+};
+
+void engine_config_defaults(struct engine_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->brute_failures = 10;
+    c->brute_window_s = 600;
+    c->brute_max_accounts = 3;
+    c->brute_min_passwords = 3;
+    c->max_keys = 200000;
+}
+
+static void on_attempt(const struct attempt *a, void *ctx)
+{
+    struct engine *e = ctx;
+    for (size_t i = 0; i < NDETECTORS; i++)
+        if (detectors[i]->on_attempt)
+            detectors[i]->on_attempt(e->state[i], e, a);
+}
+
+struct engine *engine_create(const struct engine_config *c, engine_sink_fn sink, void *ctx)
+{
+    struct engine *e = xcalloc(1, sizeof(*e));
+    if (c)
+        e->cfg = *c;
+    else
+        engine_config_defaults(&e->cfg);
+    e->sink = sink;
+    e->sink_ctx = ctx;
+    e->attempts = attempts_create(e->cfg.max_keys, on_attempt, e);
+    /* findings are few; the index only needs to hold them all */
+    e->finding_index = ktable_create(1u << 20, sizeof(size_t), NULL, NULL);
+    for (size_t i = 0; i < NDETECTORS; i++)
+        e->state[i] = detectors[i]->create(e);
+    return e;
+}
+
+void engine_free(struct engine *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < NDETECTORS; i++)
+        detectors[i]->destroy(e->state[i]);
+    attempts_free(e->attempts);
+    for (size_t i = 0; i < e->nfindings; i++) {
+        finding_free(e->findings[i]);
+        free(e->findings[i]);
+    }
+    free(e->findings);
+    ktable_free(e->finding_index);
+    free(e);
+}
+
+const struct engine_config *engine_config(const struct engine *e)
+{
+    return &e->cfg;
+}
+
+void engine_event(struct engine *e, const struct mw_event *ev)
+{
+    attempts_event(e->attempts, ev);
+    for (size_t i = 0; i < NDETECTORS; i++)
+        if (detectors[i]->on_event)
+            detectors[i]->on_event(e->state[i], e, ev);
+}
+
+static void report(struct engine *e, struct finding *f, bool final)
+{
+    f->emitted = 1;
+    f->emitted_changes = f->changes;
+    f->emitted_ips = strset_total(&f->ips);
+    f->emitted_accounts = strset_total(&f->accounts);
+    if (e->sink)
+        e->sink(f, final, e->sink_ctx);
+}
+
+void engine_finish(struct engine *e)
+{
+    attempts_flush(e->attempts);
+    for (size_t i = 0; i < e->nfindings; i++) {
+        struct finding *f = e->findings[i];
+        if (f->detected_at.valid && (!f->emitted || f->changes != f->emitted_changes))
+            report(e, f, true);
+    }
+}
+
+static int index_key(char *buf, size_t cap, enum finding_kind kind, const char *key, size_t keylen)
+{
+    int n = snprintf(buf, cap, "%d:%.*s", (int)kind, (int)(keylen > 56 ? 56 : keylen), key);
+    return n < (int)cap ? n : (int)cap - 1;
+}
+
+struct finding *engine_finding_get(struct engine *e, enum finding_kind kind, const char *key,
+                                   size_t keylen)
+{
+    char k[KTABLE_KEY_MAX + 1];
+    int kl = index_key(k, sizeof(k), kind, key, keylen);
+    size_t *idx = ktable_get(e->finding_index, k, (size_t)kl);
+    return idx ? e->findings[*idx - 1] : NULL;
+}
+
+struct finding *engine_finding(struct engine *e, enum finding_kind kind, const char *key,
+                               size_t keylen, const struct mw_event *ev, bool *created)
+{
+    char k[KTABLE_KEY_MAX + 1];
+    int kl = index_key(k, sizeof(k), kind, key, keylen);
+    bool fresh;
+    size_t *idx = ktable_put(e->finding_index, k, (size_t)kl, &fresh);
+    if (created)
+        *created = fresh;
+    if (!fresh)
+        return e->findings[*idx - 1];
+    if (e->nfindings == e->afindings) {
+        e->afindings = e->afindings ? e->afindings * 2 : 64;
+        e->findings = xrealloc(e->findings, e->afindings * sizeof(*e->findings));
+    }
+    struct finding *f = xmalloc(sizeof(*f));
+    finding_init(f, kind, e->nfindings + 1);
+    if (ev) {
+        f->detected_at = ev->time;
+        finding_seen(f, &ev->time);
+    }
+    e->findings[e->nfindings++] = f;
+    *idx = e->nfindings;
+    return f;
+}
+
+/* report a grown finding when its addresses or accounts doubled, or when
+ * the detector says the change matters */
+void engine_finding_changed(struct engine *e, struct finding *f, bool material)
+{
+    f->changes++;
+    if (!f->detected_at.valid)
+        return;
+    uint64_t ips = strset_total(&f->ips), accts = strset_total(&f->accounts);
+    if (!f->emitted || material || ips >= 2 * (f->emitted_ips ? f->emitted_ips : 1) ||
+        accts >= 2 * (f->emitted_accounts ? f->emitted_accounts : 1))
+        report(e, f, false);
+}
+
+size_t engine_nfindings(const struct engine *e)
+{
+    return e->nfindings;
+}
+
+const struct finding *engine_finding_at(const struct engine *e, size_t i)
+{
+    return i < e->nfindings ? e->findings[i] : NULL;
+}

@@ -1,0 +1,74 @@
+/*
+ * engine - events in time order -> login attempts -> detectors -> findings.
+ *
+ * The engine is pure and deterministic: time comes only from the events it
+ * is fed (engine_event), never from the clock, so replaying a log and the
+ * live daemon reach the same findings at the same log times. Raw events are
+ * first folded into login attempts (attempts.c: one failed login that
+ * Dovecot logs twice, or that Dovecot and Postfix both log, counts once);
+ * detectors (src/detectors/det_*.c) see both the attempts and the raw events.
+ *
+ * Findings are created by detectors through engine_finding() and reported
+ * through the sink given at creation: once when they fire, then again when
+ * they have grown (each doubling of their addresses or accounts, or a
+ * detector's material change), and a last time at engine_finish() if they
+ * changed since. All memory is owned by the engine; engine_free() releases it.
+ */
+#ifndef MW_ENGINE_H
+#define MW_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../event/event.h"
+#include "finding.h"
+
+/* One login attempt (or a run of N failed ones) after folding duplicates. */
+struct attempt {
+    const struct mw_event *ev;   /* the line that settled it (file, line, time) */
+    struct mw_time time;
+    struct mw_slice ip, account, method, pw_fingerprint, reason;
+    enum mw_service service;
+    int8_t tls;                  /* -1 unknown */
+    bool secured;
+    bool success;
+    bool cleartext;              /* a success whose password crossed in clear */
+    uint32_t failures;           /* failed attempts this stands for (0 for a success) */
+};
+
+struct engine_config {
+    /* brute force: failures from one address within the window */
+    uint32_t brute_failures;         /* default 10 */
+    uint32_t brute_window_s;         /* default 600 */
+    uint32_t brute_max_accounts;     /* default 3: more accounts is not "one target" */
+    uint32_t brute_min_passwords;    /* default 3 distinct fingerprints, when known */
+    size_t max_keys;                 /* cap on tracked keys per table (default 200000) */
+};
+
+typedef void (*engine_sink_fn)(const struct finding *f, bool final, void *ctx);
+
+struct engine;
+
+void engine_config_defaults(struct engine_config *c);
+struct engine *engine_create(const struct engine_config *c, engine_sink_fn sink, void *ctx);
+void engine_free(struct engine *e);
+/* engine_event - feed one event (events should come in time order) */
+void engine_event(struct engine *e, const struct mw_event *ev);
+/* engine_finish - flush pending attempts and report findings changed since
+ * their last report */
+void engine_finish(struct engine *e);
+
+/* for detectors */
+const struct engine_config *engine_config(const struct engine *e);
+/* engine_finding - the finding of this kind and key, created if absent */
+struct finding *engine_finding(struct engine *e, enum finding_kind kind, const char *key,
+                               size_t keylen, const struct mw_event *ev, bool *created);
+struct finding *engine_finding_get(struct engine *e, enum finding_kind kind, const char *key,
+                                   size_t keylen);
+/* engine_finding_changed - the detector changed f; material = report now */
+void engine_finding_changed(struct engine *e, struct finding *f, bool material);
+/* engine_findings - all findings, in order of detection */
+size_t engine_nfindings(const struct engine *e);
+const struct finding *engine_finding_at(const struct engine *e, size_t i);
+
+#endif
