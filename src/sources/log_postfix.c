@@ -201,9 +201,11 @@ static int client_listed(const struct logline *ll, const char *s, const char *en
     ev->kind = MW_KIND_CLIENT_LISTED;
     ev->dnsbl = list;
     ev->service = MW_SVC_SMTP;
-    const char *colon = memmem(from, (size_t)(end - from), "]: ", 3);
+    /* "from host[ip]: 554 ..." (smtpd) or "from [ip]:port: 550 ..." (postscreen) */
+    const char *rb = memchr(from, ']', (size_t)(end - from));
+    const char *colon = rb ? memmem(rb, (size_t)(end - rb), ": ", 2) : NULL;
     if (colon)
-        ev->reply = MW_SLICE(colon + 3, (size_t)(end - colon - 3));
+        ev->reply = MW_SLICE(colon + 2, (size_t)(end - colon - 2));
     (void)ll;
     return 1;
 }

@@ -70,7 +70,7 @@ struct mw_parser *parser_create(const struct parser_opts *opts)
     size_t cap = opts && opts->link_cap ? opts->link_cap : 32768;
     p->pf_queue = msglink_create(cap);
     p->exim_msgs = msglink_create(cap);
-    p->sessions = xcalloc(SESSION_SLOTS, sizeof(*p->sessions));
+    p->sessions = xcalloc(1, sizeof(*p->sessions));
     return p;
 }
 

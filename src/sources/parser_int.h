@@ -15,7 +15,7 @@ struct mw_parser {
     enum mw_format format;
     struct msglink *pf_queue;    /* Postfix / Sendmail queue id -> submission facts */
     struct msglink *exim_msgs;   /* Exim message id -> submission facts */
-    struct session *sessions;    /* smtpd / sendmail processes */
+    struct session_table *sessions; /* smtpd / sendmail processes */
     struct parser_stats stats;
     struct logline ll;           /* the current line, split */
     /* program name -> family, direct-mapped: logs interleave a handful

@@ -21,33 +21,53 @@ static uint32_t host_hash(struct mw_slice h)
     return x;
 }
 
-static struct session *slot(struct session *table, uint32_t pid, uint32_t hh)
+/* Sessions live in a window of SESSION_PROBE slots from their hash; a new
+ * session takes a free slot there or the least recently started one, so two
+ * live processes whose pids collide in the hash do not evict each other. */
+#define SESSION_PROBE 8
+
+static size_t home(uint32_t pid, uint32_t hh)
 {
-    return &table[(pid ^ hh) % SESSION_SLOTS];
+    uint32_t x = (pid * 2654435761u) ^ hh;
+    return x % SESSION_SLOTS;
 }
 
-struct session *session_find(struct session *table, const struct logline *ll)
+struct session *session_find(struct session_table *table, const struct logline *ll)
 {
     uint32_t pid = pid_of(ll->pid), hh = host_hash(ll->host);
-    struct session *s = slot(table, pid, hh);
-    if (s->used && s->pid == pid && s->hosthash == hh)
-        return s;
+    size_t h = home(pid, hh);
+    for (size_t k = 0; k < SESSION_PROBE; k++) {
+        struct session *s = &table->slot[(h + k) % SESSION_SLOTS];
+        if (s->used && s->pid == pid && s->hosthash == hh)
+            return s;
+    }
     return NULL;
 }
 
-struct session *session_start(struct session *table, const struct logline *ll, struct mw_slice ip)
+struct session *session_start(struct session_table *table, const struct logline *ll, struct mw_slice ip)
 {
     uint32_t pid = pid_of(ll->pid), hh = host_hash(ll->host);
-    struct session *s = slot(table, pid, hh);
-    memset(s, 0, sizeof(*s));
-    s->used = 1;
-    s->pid = pid;
-    s->hosthash = hh;
-    msglink_set(s->ip, &s->iplen, sizeof(s->ip), ip);
-    return s;
+    size_t h = home(pid, hh);
+    struct session *victim = NULL;
+    for (size_t k = 0; k < SESSION_PROBE; k++) {
+        struct session *s = &table->slot[(h + k) % SESSION_SLOTS];
+        if (!s->used || (s->pid == pid && s->hosthash == hh)) {
+            victim = s;
+            break;
+        }
+        if (!victim || s->started < victim->started)
+            victim = s;
+    }
+    memset(victim, 0, sizeof(*victim));
+    victim->used = 1;
+    victim->pid = pid;
+    victim->hosthash = hh;
+    victim->started = ++table->clock;
+    msglink_set(victim->ip, &victim->iplen, sizeof(victim->ip), ip);
+    return victim;
 }
 
-int8_t session_tls(struct session *table, const struct logline *ll, struct mw_slice ip)
+int8_t session_tls(struct session_table *table, const struct logline *ll, struct mw_slice ip)
 {
     struct session *s = session_find(table, ll);
     if (s && ip.p && s->iplen == ip.n && memcmp(s->ip, ip.p, ip.n) == 0)

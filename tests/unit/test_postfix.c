@@ -75,6 +75,23 @@ static const struct ev_case rows[] = {
     /* a bounce that merely says "listed" is not a blocklist (Domino) */
     {SMTP "7D7D7D7D7D: to=<x@example.com>, relay=mx.example.com[198.51.100.31]:25, delay=1, delays=0/0/0/1, dsn=5.0.0, status=bounced (host mx.example.com[198.51.100.31] said: 550 5.0.0 User not listed in public Name & Address Book (in reply to RCPT TO command))",
      D, NULL, NULL, NULL, -1, NULL, "status", "bounced"},
+    /* two live smtpd processes whose pids differ by the table size keep
+     * their own sessions (TLS of the first is not lost) */
+    {"2026-11-23T06:07:00.000000+00:00 mail postfix/submission/smtpd[100]: connect from a.example.net[192.0.2.71]",
+     N, NULL, NULL, NULL, 9, NULL, NULL, NULL},
+    {"2026-11-23T06:07:00.100000+00:00 mail postfix/submission/smtpd[100]: Anonymous TLS connection established from a.example.net[192.0.2.71]: TLSv1.3 with cipher X",
+     N, NULL, NULL, NULL, 9, NULL, NULL, NULL},
+    {"2026-11-23T06:07:00.200000+00:00 mail postfix/submission/smtpd[4196]: connect from b.example.net[192.0.2.72]",
+     N, NULL, NULL, NULL, 9, NULL, NULL, NULL},
+    {"2026-11-23T06:07:00.300000+00:00 mail postfix/submission/smtpd[100]: 1A1A1A1A1A: client=a.example.net[192.0.2.71], sasl_method=PLAIN, sasl_username=ann",
+     S, "submission", "192.0.2.71", "ann", 1, NULL, NULL, NULL},
+    {"2026-11-23T06:07:00.400000+00:00 mail postfix/submission/smtpd[4196]: 1B1B1B1B1B: client=b.example.net[192.0.2.72], sasl_method=PLAIN, sasl_username=ben",
+     P, "submission", "192.0.2.72", "ben", 0, NULL, NULL, NULL},
+    /* webmail on the host itself: no TLS, but no network crossed */
+    {"2026-11-23T06:07:01.000000+00:00 mail postfix/submission/smtpd[300]: connect from localhost[127.0.0.1]",
+     N, NULL, NULL, NULL, 9, NULL, NULL, NULL},
+    {"2026-11-23T06:07:01.100000+00:00 mail postfix/submission/smtpd[300]: 1C1C1C1C1C: client=localhost[127.0.0.1], sasl_method=PLAIN, sasl_username=cat",
+     S, "submission", "127.0.0.1", "cat", 0, NULL, NULL, NULL},
     /* qmgr expiry; pickup (local submission) links the sender */
     {"2026-11-23T06:05:39.000000+00:00 mail postfix/pickup[13]: 8E8E8E8E8E: uid=33 from=<www-data>",
      N, NULL, NULL, NULL, 9, NULL, NULL, NULL},
