@@ -29,7 +29,7 @@ fuzz/run.sh "${FUZZ_SECONDS:-60}"
 
 if [ -x bench/run-events.sh ]; then
     echo "== benchmark smoke run (bench/run-events.sh --quick)"
-    bench/run-events.sh --quick --no-record
+    bench/run-events.sh --quick --no-results
 fi
 
 if [ "${E2E:-1}" = 1 ] && [ "$(id -u)" -eq 0 ] && [ -x tests/e2e/check-real-logs.sh ]; then
