@@ -1,29 +1,51 @@
 #!/bin/bash
 # fuzz/run.sh - build the libFuzzer targets with clang + ASan + UBSan and run
-# each for a bounded time. Seeds: every fixture log line (tests/fixtures).
-# Usage: fuzz/run.sh [SECONDS_PER_TARGET]   (default 60; CI uses about 60)
+# each for a bounded time:
+#   fuzz_line    every log parser (seeds: every fixture log line)
+#   fuzz_ipaddr  address parsing, the ASN table loader, the CSV row parser
+#                (seeds: addresses and CSV rows)
+# Usage: fuzz/run.sh [SECONDS]   (default 60, split across the targets)
 # A crash leaves fuzz/crash-* and makes this script exit non-zero.
 set -euo pipefail
 secs=${1:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 build=$top/build-fuzz
+targets=(fuzz_line fuzz_ipaddr)
 cmake -S "$top" -B "$build" -DCMAKE_C_COMPILER=clang -DMW_FUZZ=ON -DMW_TESTS=OFF \
       -DMW_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$(nproc)" --target fuzz_line >/dev/null
+cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >/dev/null
 
-corpus=$top/fuzz/corpus-run/line
-mkdir -p "$corpus"
-# seed: each fixture line as its own input, prefixed by a format byte
+corpus=$top/fuzz/corpus-run
+mkdir -p "$corpus/fuzz_line" "$corpus/fuzz_ipaddr"
+# fuzz_line seeds: each fixture line as its own input, behind a format byte
 i=0
 while IFS= read -r -d '' f; do
-    case "$f" in *.gz) continue ;; esac
     while IFS= read -r line; do
         i=$((i + 1))
-        printf '%s%s\n' "$(printf "\\x$(printf %02x $((i % 10)))")" "$line" >"$corpus/seed-$i"
+        printf '%s%s\n' "$(printf "\\x$(printf %02x $((i % 11 + 11)))")" "$line" >"$corpus/fuzz_line/seed-$i"
     done <"$f"
 done < <(find "$top/tests/fixtures" -type f \( -name '*.log' -o -name '*.txt' \) -print0)
-echo "fuzz_line: $i seed lines, running ${secs}s"
+# fuzz_ipaddr seeds: '\0' + address text, '\3' + CSV row, a lone '\2'
+j=0
+for a in 192.0.2.1 10.0.0.255 ::1 2001:db8::1 ::ffff:198.51.100.7 fe80::1 255.255.255.255 1.2.3 ::: 2001:db8:0:0:0:0:0:1; do
+    j=$((j + 1)); printf '\0%s' "$a" >"$corpus/fuzz_ipaddr/addr-$j"
+done
+printf '\0031.0.0.0,1.0.0.255,13335,Cloudflare, Inc.' >"$corpus/fuzz_ipaddr/csv-1"
+printf '\0032001:db8::,2001:db8::ffff,64496,"Example, ""quoted"""' >"$corpus/fuzz_ipaddr/csv-2"
+printf '\002' >"$corpus/fuzz_ipaddr/patch-0"
+
+per=$(( secs / ${#targets[@]} ))
+[ "$per" -ge 5 ] || per=5
 cd "$top/fuzz"
-"$build/fuzz/fuzz_line" -max_total_time="$secs" -max_len=4096 -timeout=10 \
-    -rss_limit_mb=2048 -print_final_stats=1 "$corpus" 2>&1 | tail -15
+for t in "${targets[@]}"; do
+    echo "$t: running ${per}s ($(ls "$corpus/$t" | wc -l) inputs in the corpus)"
+    "$build/fuzz/$t" -max_total_time="$per" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 "$corpus/$t" 2>&1 | grep -E '^(stat::number_of_executed_units|stat::new_units_added|==.*ERROR|SUMMARY)' || true
+    # libFuzzer writes crash-*/leak-*/timeout-* files on failure
+    if ls "$top/fuzz"/crash-* "$top/fuzz"/leak-* "$top/fuzz"/timeout-* >/dev/null 2>&1; then
+        echo "fuzz: $t found a failing input: $(ls "$top/fuzz"/crash-* "$top/fuzz"/leak-* "$top/fuzz"/timeout-* 2>/dev/null)"
+        exit 1
+    fi
+done
+echo "fuzz: no crash in ${secs}s"

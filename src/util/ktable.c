@@ -5,6 +5,7 @@
 #include "ktable.h"
 #include "xalloc.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct slot_head {
@@ -41,9 +42,12 @@ static struct slot_head *slot(const struct ktable *t, size_t i)
     return (struct slot_head *)(t->slots + i * t->stride);
 }
 
+/* values start 16-byte aligned after the head, whatever they hold */
+#define KT_VALUE_OFF ((sizeof(struct slot_head) + 15) & ~(size_t)15)
+
 static void *slot_value(struct slot_head *h)
 {
-    return (unsigned char *)h + sizeof(struct slot_head);
+    return (unsigned char *)h + KT_VALUE_OFF;
 }
 
 struct ktable *ktable_create(size_t cap, size_t value_size, ktable_score_fn score, void *ctx)
@@ -54,8 +58,13 @@ struct ktable *ktable_create(size_t cap, size_t value_size, ktable_score_fn scor
     while (t->nslots * 3 < t->cap * 4)
         t->nslots <<= 1;
     t->value_size = value_size;
-    t->stride = (sizeof(struct slot_head) + value_size + 7) & ~(size_t)7;
-    t->slots = xcalloc(t->nslots, t->stride);
+    t->stride = (KT_VALUE_OFF + value_size + 15) & ~(size_t)15;
+    t->slots = aligned_alloc(16, t->nslots * t->stride);
+    if (!t->slots) {
+        fprintf(stderr, "mailward: out of memory (table of %zu bytes)\n", t->nslots * t->stride);
+        abort();
+    }
+    memset(t->slots, 0, t->nslots * t->stride);
     t->score = score;
     t->ctx = ctx;
     t->rng = 0x9e3779b97f4a7c15ull;
