@@ -1,7 +1,8 @@
 #!/bin/bash
 # test.sh - the whole test suite, as CI runs it:
-#   1. build with -Werror and run every test (cmocka units, golden files,
-#      CLI black-box tests) with ctest;
+#   1. build with -Werror, fetch the public ASN data (npm), and run every
+#      test (cmocka units, golden files, CLI black-box tests, real-capture
+#      checks, ASN lookups) with ctest;
 #   2. the same build and tests under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. libFuzzer targets for a bounded time (FUZZ_SECONDS, default 60);
 #   4. the benchmark in quick mode (a smoke test; full runs: bench/run-events.sh);
@@ -16,6 +17,11 @@ if [ "$(id -u)" -eq 0 ]; then scripts/install-deps.sh; fi
 echo "== build (-Werror) and unit/golden/cli tests"
 cmake -S . -B build -DMW_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
+# the public ASN data (npm) for the real-data lookups of the asn test
+if [ "$(id -u)" -eq 0 ]; then
+    scripts/fetch-geodata.sh --mailward build/mailward ||
+        echo "test.sh: WARNING: fetch-geodata failed; the asn test's real-data checks will say they were skipped"
+fi
 ctest --test-dir build --output-on-failure -j"$jobs"
 
 echo "== ASan + UBSan build and tests"
