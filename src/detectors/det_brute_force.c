@@ -118,6 +118,8 @@ static void bf_attempt(void *self, struct engine *e, const struct attempt *a)
     struct finding *f = engine_finding(e, FK_BRUTE_FORCE, a->ip.p, a->ip.n, a->ev, &created);
     r->fired = 1;
     strset_add(&f->ips, a->ip.p, a->ip.n);
+    if (created)
+        engine_attacker_add(e, a->ip.p, a->ip.n, f);
     int added = a->account.n ? strset_add(&f->accounts, a->account.p, a->account.n) : 0;
     finding_seen(f, &r->first);
     finding_seen(f, &a->time);

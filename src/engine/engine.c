@@ -14,6 +14,8 @@
 /* The detectors, in the order they see each event. */
 static const struct detector_ops *const detectors[] = {
     &det_brute_force,
+    &det_password_spray,
+    &det_account_takeover,
     &det_cleartext_auth,
     &det_blocklisted,
 };
@@ -28,6 +30,7 @@ struct engine {
     struct finding **findings;
     size_t nfindings, afindings;
     struct ktable *finding_index; /* "<kind>:<key>" -> size_t index+1 */
+    struct ktable *attackers;     /* address or "net:CIDR" -> size_t index+1 */
 };
 
 void engine_config_defaults(struct engine_config *c)
@@ -37,6 +40,9 @@ void engine_config_defaults(struct engine_config *c)
     c->brute_window_s = 600;
     c->brute_max_accounts = 3;
     c->brute_min_passwords = 3;
+    c->spray_min_accounts = 5;
+    c->spray_net_ips = 5;
+    c->spray_net_accounts = 10;
     c->max_keys = 200000;
 }
 
@@ -60,6 +66,7 @@ struct engine *engine_create(const struct engine_config *c, engine_sink_fn sink,
     e->attempts = attempts_create(e->cfg.max_keys, on_attempt, e);
     /* findings are few; the index only needs to hold them all */
     e->finding_index = ktable_create(1u << 20, sizeof(size_t), NULL, NULL);
+    e->attackers = ktable_create(e->cfg.max_keys, sizeof(size_t), NULL, NULL);
     for (size_t i = 0; i < NDETECTORS; i++)
         e->state[i] = detectors[i]->create(e);
     return e;
@@ -78,6 +85,7 @@ void engine_free(struct engine *e)
     }
     free(e->findings);
     ktable_free(e->finding_index);
+    ktable_free(e->attackers);
     free(e);
 }
 
@@ -166,6 +174,18 @@ void engine_finding_changed(struct engine *e, struct finding *f, bool material)
     if (!f->emitted || material || ips >= 2 * (f->emitted_ips ? f->emitted_ips : 1) ||
         accts >= 2 * (f->emitted_accounts ? f->emitted_accounts : 1))
         report(e, f, false);
+}
+
+void engine_attacker_add(struct engine *e, const char *key, size_t keylen, const struct finding *f)
+{
+    size_t *idx = ktable_put(e->attackers, key, keylen, NULL);
+    *idx = (size_t)f->id; /* ids are index + 1 */
+}
+
+const struct finding *engine_attacker_of(struct engine *e, const char *key, size_t keylen)
+{
+    size_t *idx = ktable_get(e->attackers, key, keylen);
+    return idx && *idx && *idx <= e->nfindings ? e->findings[*idx - 1] : NULL;
 }
 
 size_t engine_nfindings(const struct engine *e)

@@ -42,6 +42,11 @@ struct engine_config {
     uint32_t brute_window_s;         /* default 600 */
     uint32_t brute_max_accounts;     /* default 3: more accounts is not "one target" */
     uint32_t brute_min_passwords;    /* default 3 distinct fingerprints, when known */
+    /* password spray: one password fingerprint failing on this many accounts */
+    uint32_t spray_min_accounts;     /* default 5 */
+    /* ... or one network: this many failing addresses on this many accounts */
+    uint32_t spray_net_ips;          /* default 5 */
+    uint32_t spray_net_accounts;     /* default 10 */
     size_t max_keys;                 /* cap on tracked keys per table (default 200000) */
 };
 
@@ -67,6 +72,11 @@ struct finding *engine_finding_get(struct engine *e, enum finding_kind kind, con
                                    size_t keylen);
 /* engine_finding_changed - the detector changed f; material = report now */
 void engine_finding_changed(struct engine *e, struct finding *f, bool material);
+/* attackers: addresses (and networks, as "net:CIDR") named by attack
+ * findings, so a later successful login from one of them is a takeover */
+void engine_attacker_add(struct engine *e, const char *key, size_t keylen, const struct finding *f);
+const struct finding *engine_attacker_of(struct engine *e, const char *key, size_t keylen);
+
 /* engine_findings - all findings, in order of detection */
 size_t engine_nfindings(const struct engine *e);
 const struct finding *engine_finding_at(const struct engine *e, size_t i);

@@ -1,0 +1,344 @@
+/*
+ * det_password_spray - many addresses trying a few passwords across many
+ * accounts, each address too slow for any per-address limit.
+ *
+ * Two signals, either one fires:
+ *  - one password fingerprint (Dovecot's SHA1 of the given password) failing
+ *    on at least spray_min_accounts different accounts: the same password
+ *    on many accounts is never a user's typo;
+ *  - one network (IPv4 /24, IPv6 /64) with at least spray_net_ips failing
+ *    addresses on at least spray_net_accounts accounts and hardly any
+ *    success (fewer than one per 20 failures): an office NAT or an ISP's
+ *    customers succeed far more often than they fail.
+ * A campaign is one finding: a firing fingerprint or network whose
+ * addresses already belong to a spray joins that finding. Every address
+ * that later fails with a campaign's password, or from its networks on two
+ * or more accounts, is added, and registered as an attacker (a success from
+ * it is then a takeover, det_account_takeover).
+ *
+ * State: bounded ktables by fingerprint, by network, by address.
+ */
+#include "detector.h"
+#include "../util/ipaddr.h"
+#include "../util/ktable.h"
+#include "../util/xalloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define ACCT_SET 32
+#define IP_KEEP 8
+
+/* distinct small hashes, exact up to ACCT_SET, then only counted */
+struct hset {
+    uint32_t h[ACCT_SET];
+    uint16_t n;
+};
+
+static int hset_add(struct hset *s, uint32_t h)
+{
+    uint16_t k = s->n < ACCT_SET ? s->n : ACCT_SET;
+    for (uint16_t i = 0; i < k; i++)
+        if (s->h[i] == h)
+            return 0;
+    if (s->n < ACCT_SET)
+        s->h[s->n] = h;
+    if (s->n < 65535)
+        s->n++;
+    return 1;
+}
+
+struct ipkeep {
+    char ip[IP_KEEP][IPADDR_STRLEN];
+    uint8_t len[IP_KEEP];
+    uint8_t n;
+};
+
+static void ipkeep_add(struct ipkeep *k, struct mw_slice ip)
+{
+    if (ip.n >= IPADDR_STRLEN)
+        return;
+    for (uint8_t i = 0; i < k->n; i++)
+        if (k->len[i] == ip.n && memcmp(k->ip[i], ip.p, ip.n) == 0)
+            return;
+    if (k->n < IP_KEEP) {
+        memcpy(k->ip[k->n], ip.p, ip.n);
+        k->len[k->n] = (uint8_t)ip.n;
+        k->n++;
+    }
+}
+
+struct fp_rec {
+    struct hset accounts;
+    struct ipkeep ips;
+    struct mw_time first;
+    uint32_t failures;
+    uint64_t finding;   /* id, 0 = not fired */
+};
+
+struct net_rec {
+    struct hset accounts;
+    struct hset ips;
+    struct ipkeep keep;
+    struct mw_time first;
+    uint32_t failures, successes;
+    uint64_t finding;
+};
+
+struct ip_rec {
+    struct hset accounts;  /* accounts this address failed on */
+};
+
+/* how many of a campaign's addresses a network holds */
+struct cnet_rec {
+    uint32_t addresses;
+};
+
+/* Networks holding this many addresses of a campaign, and no successful
+ * login before, are attacking networks: a success from any address in them
+ * is a takeover. */
+#define CAMPAIGN_NET_MIN 3
+
+struct spray {
+    struct ktable *fps, *nets, *ips;
+    struct ktable *cnets;  /* "<finding id>|<cidr>" -> struct cnet_rec */
+};
+
+static double fp_score(const void *v, void *ctx)
+{
+    (void)ctx;
+    const struct fp_rec *r = v;
+    return r->finding ? 1e12 : r->accounts.n * 1000.0 + r->failures;
+}
+
+static double net_score(const void *v, void *ctx)
+{
+    (void)ctx;
+    const struct net_rec *r = v;
+    return r->finding ? 1e12 : r->ips.n * 1000.0 + r->failures;
+}
+
+static double ip_score(const void *v, void *ctx)
+{
+    (void)ctx;
+    return ((const struct ip_rec *)v)->accounts.n;
+}
+
+static void *sp_create(struct engine *e)
+{
+    struct spray *s = xcalloc(1, sizeof(*s));
+    size_t cap = engine_config(e)->max_keys;
+    s->fps = ktable_create(cap / 4 + 64, sizeof(struct fp_rec), fp_score, NULL);
+    s->nets = ktable_create(cap / 4 + 64, sizeof(struct net_rec), net_score, NULL);
+    s->ips = ktable_create(cap, sizeof(struct ip_rec), ip_score, NULL);
+    s->cnets = ktable_create(cap / 4 + 64, sizeof(struct cnet_rec), NULL, NULL);
+    return s;
+}
+
+static void sp_destroy(void *self)
+{
+    struct spray *s = self;
+    ktable_free(s->fps);
+    ktable_free(s->nets);
+    ktable_free(s->ips);
+    ktable_free(s->cnets);
+    free(s);
+}
+
+static uint32_t h32(struct mw_slice s)
+{
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; i < s.n; i++)
+        h = (h ^ (unsigned char)s.p[i]) * 16777619u;
+    return h ? h : 1;
+}
+
+/* "net:198.51.100.0/24" for an address; 0 if it does not parse */
+static size_t net_key(struct mw_slice ip, char *buf, size_t cap, char *cidr, size_t *cidrlen)
+{
+    struct ipaddr a;
+    if (ipaddr_parse(ip.p, ip.n, &a) != IPADDR_OK)
+        return 0;
+    char c[IPADDR_CIDRLEN];
+    size_t cl = ipaddr_format_net(&a, c);
+    memcpy(cidr, c, cl + 1);
+    *cidrlen = cl;
+    int n = snprintf(buf, cap, "net:%s", c);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* add one attacking address to a campaign finding; a network that comes to
+ * hold CAMPAIGN_NET_MIN of its addresses is registered as attacking */
+static bool add_ip(struct spray *s, struct engine *e, struct finding *f, const char *ip, size_t n)
+{
+    if (strset_add(&f->ips, ip, n) != 1)
+        return false;
+    engine_attacker_add(e, ip, n, f);
+    char key[64], cidr[IPADDR_CIDRLEN];
+    size_t cl;
+    size_t kl = net_key(MW_SLICE(ip, n), key, sizeof(key), cidr, &cl);
+    if (kl) {
+        strset_add(&f->networks, cidr, cl);
+        char ck[80];
+        int ckl = snprintf(ck, sizeof(ck), "%llu|%s", (unsigned long long)f->id, cidr);
+        struct cnet_rec *c = ktable_put(s->cnets, ck, (size_t)ckl, NULL);
+        /* only a network without logins of its own: a university /24 with
+         * one infected host and many real users is not an attacker's */
+        struct net_rec *nr = ktable_get(s->nets, key, kl);
+        if (++c->addresses == CAMPAIGN_NET_MIN && (!nr || nr->successes == 0))
+            engine_attacker_add(e, key, kl, f);
+    }
+    return true;
+}
+
+/* the campaign a set of addresses already belongs to, if any */
+static struct finding *campaign_of(struct engine *e, const struct ipkeep *k, struct mw_slice also)
+{
+    const struct finding *f = NULL;
+    if (also.n)
+        f = engine_attacker_of(e, also.p, also.n);
+    for (uint8_t i = 0; (!f || f->kind != FK_PASSWORD_SPRAY) && i < k->n; i++)
+        f = engine_attacker_of(e, k->ip[i], k->len[i]);
+    return f && f->kind == FK_PASSWORD_SPRAY ? (struct finding *)f : NULL;
+}
+
+/* "wide:198.51.0.0/16" / "wide:2001:db8::/48": networks firing close
+ * together in one of these are one campaign (an ASN would be better) */
+static size_t wide_key(struct mw_slice ip, char *buf, size_t cap)
+{
+    struct ipaddr a;
+    if (ipaddr_parse(ip.p, ip.n, &a) != IPADDR_OK)
+        return 0;
+    char c[IPADDR_CIDRLEN];
+    ipaddr_format_cidr(&a, ipaddr_net_bits(&a) == 24 ? 16 : 48, c);
+    int n = snprintf(buf, cap, "wide:%s", c);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+static struct finding *fire(struct spray *s, struct engine *e, const struct attempt *a, const char *key,
+                            size_t keylen, const struct ipkeep *k, bool by_network, bool *created)
+{
+    struct finding *f = campaign_of(e, k, a->ip);
+    char wk[80];
+    size_t wkl = by_network ? wide_key(a->ip, wk, sizeof(wk)) : 0;
+    if (!f && wkl) {
+        const struct finding *w = engine_attacker_of(e, wk, wkl);
+        if (w && w->kind == FK_PASSWORD_SPRAY)
+            f = (struct finding *)w;
+    }
+    *created = false;
+    if (!f) {
+        f = engine_finding(e, FK_PASSWORD_SPRAY, key, keylen, a->ev, created);
+        f->severity = SEV_HIGH;
+    }
+    if (wkl)
+        engine_attacker_add(e, wk, wkl, f);
+    for (uint8_t i = 0; i < k->n; i++)
+        add_ip(s, e, f, k->ip[i], k->len[i]);
+    return f;
+}
+
+static void update(struct spray *s, struct engine *e, struct finding *f, const struct attempt *a, bool material)
+{
+    bool new_ip = a->ip.n && add_ip(s, e, f, a->ip.p, a->ip.n);
+    if (a->account.n)
+        strset_add(&f->accounts, a->account.p, a->account.n);
+    finding_seen(f, &a->time);
+    finding_set_num(f, "failures", finding_get_num(f, "failures") + a->failures);
+    finding_set_num(f, "addresses", (int64_t)strset_total(&f->ips));
+    finding_set_num(f, "accounts_tried", (int64_t)strset_total(&f->accounts));
+    finding_set_num(f, "networks", (int64_t)strset_total(&f->networks));
+    if (a->pw_fingerprint.n)
+        finding_set_num(f, "passwords", (int64_t)f->labels.n);
+    finding_add_example(f, a->ev);
+    snprintf(f->summary, sizeof(f->summary),
+             "%llu addresses in %llu networks tried %llu accounts with %zu shared password(s)",
+             (unsigned long long)strset_total(&f->ips), (unsigned long long)strset_total(&f->networks),
+             (unsigned long long)strset_total(&f->accounts), f->labels.n);
+    engine_finding_changed(e, f, material || (new_ip && strset_total(&f->ips) <= 2));
+}
+
+static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
+{
+    struct spray *s = self;
+    const struct engine_config *c = engine_config(e);
+    if (!a->ip.n)
+        return;
+    char nk[64], cidr[IPADDR_CIDRLEN];
+    size_t cidrlen = 0;
+    size_t nkl = net_key(a->ip, nk, sizeof(nk), cidr, &cidrlen);
+    struct net_rec *net = nkl ? ktable_put(s->nets, nk, nkl, NULL) : NULL;
+    if (a->success) {
+        if (net)
+            net->successes++;
+        return;
+    }
+    uint32_t acct = a->account.n ? h32(a->account) : 0;
+    struct ip_rec *ipr = ktable_put(s->ips, a->ip.p, a->ip.n, NULL);
+    if (acct)
+        hset_add(&ipr->accounts, acct);
+
+    /* 1. the shared password */
+    if (a->pw_fingerprint.n) {
+        struct fp_rec *r = ktable_put(s->fps, a->pw_fingerprint.p, a->pw_fingerprint.n, NULL);
+        if (!r->first.valid)
+            r->first = a->time;
+        r->failures += a->failures;
+        if (acct)
+            hset_add(&r->accounts, acct);
+        ipkeep_add(&r->ips, a->ip);
+        if (!r->finding && r->accounts.n >= c->spray_min_accounts) {
+            bool created;
+            char key[80];
+            int kl = snprintf(key, sizeof(key), "pw:%.*s", (int)a->pw_fingerprint.n, a->pw_fingerprint.p);
+            struct finding *f = fire(s, e, a, key, (size_t)kl, &r->ips, false, &created);
+            r->finding = f->id;
+            finding_seen(f, &r->first);
+            int new_pw = strset_add(&f->labels, a->pw_fingerprint.p, a->pw_fingerprint.n);
+            update(s, e, f, a, created || new_pw == 1);
+            return;
+        }
+        if (r->finding) {
+            struct finding *f = (struct finding *)engine_finding_at(e, r->finding - 1);
+            update(s, e, f, a, false);
+            return;
+        }
+    }
+
+    /* 2. the network */
+    if (net) {
+        if (!net->first.valid)
+            net->first = a->time;
+        net->failures += a->failures;
+        hset_add(&net->ips, h32(a->ip));
+        if (acct)
+            hset_add(&net->accounts, acct);
+        ipkeep_add(&net->keep, a->ip);
+        if (!net->finding && net->ips.n >= c->spray_net_ips &&
+            net->accounts.n >= c->spray_net_accounts && net->successes * 20 <= net->failures) {
+            bool created;
+            struct finding *f = fire(s, e, a, nk, nkl, &net->keep, true, &created);
+            net->finding = f->id;
+            finding_seen(f, &net->first);
+            strset_add(&f->networks, cidr, cidrlen);
+            engine_attacker_add(e, nk, nkl, f);
+            update(s, e, f, a, created);
+            return;
+        }
+    }
+
+    /* 3. an address of a campaign's network failing on several accounts */
+    const struct finding *known = engine_attacker_of(e, a->ip.p, a->ip.n);
+    if (!known && nkl && ipr->accounts.n >= 2)
+        known = engine_attacker_of(e, nk, nkl);
+    if (known && known->kind == FK_PASSWORD_SPRAY)
+        update(s, e, (struct finding *)known, a, false);
+}
+
+const struct detector_ops det_password_spray = {
+    .name = "password_spray",
+    .create = sp_create,
+    .on_attempt = sp_attempt,
+    .on_event = NULL,
+    .destroy = sp_destroy,
+};
