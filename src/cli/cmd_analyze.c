@@ -28,9 +28,9 @@ static void analyze_help(FILE *f)
 "FILEs are merged by time, so give the MX's and the IMAP server's logs\n"
 "together; '-' reads standard input; *.gz is read transparently.\n"
 "\n"
-"Detectors in this version: brute_force, cleartext_auth, blocklisted.\n"
-"(password_spray, credential_stuffing, account_takeover, outbound_spam are\n"
-"being built: see the README's status.)\n"
+"Detectors: brute_force, password_spray, account_takeover, outbound_spam,\n"
+"cleartext_auth, blocklisted (docs/analyze.md says when each fires).\n"
+"credential_stuffing is being built: see the README's status.\n"
 "\n"
 "Options:\n"
 "  --json                 one finding per line, JSON (kind, id, detected_at,\n"
@@ -42,6 +42,10 @@ static void analyze_help(FILE *f)
 "  --tz ±HH:MM|UTC        zone of timestamps that carry none\n"
 "  --brute-failures N     failures from one address that make a brute force (10)\n"
 "  --brute-window S       ... within S seconds (600)\n"
+"  --spray-accounts N     accounts one password fingerprint must fail on to\n"
+"                         be a spray (5)\n"
+"  --spam-recipients N    recipients within an hour that make a burst (500),\n"
+"                         if also 5x the account's own busiest hour\n"
 "  --max-keys N           addresses/sessions tracked per table before the least\n"
 "                         important are forgotten (200000)\n"
 "  -h, --help             show this help\n"
@@ -83,6 +87,9 @@ static void print_set(FILE *out, const char *label, const struct strset *s, size
 
 static const char *const advice[FK__COUNT] = {
     [FK_BRUTE_FORCE] = "block these addresses (firewall or 'mailward serve'); check the targeted accounts' recent logins",
+    [FK_PASSWORD_SPRAY] = "block the addresses and networks; the passwords they tried are common ones: make every account that uses them change it",
+    [FK_ACCOUNT_TAKEOVER] = "lock these accounts now, end their sessions, reset their passwords with the owners, and hold their outgoing mail",
+    [FK_OUTBOUND_SPAM] = "hold these accounts' outgoing mail (Postfix hold queue) and lock them until the owner has a new password",
     [FK_CLEARTEXT_AUTH] = "ask these users to switch their mail client to TLS (IMAPS 993 / POP3S 995 / submission with STARTTLS), then disable plaintext auth",
     [FK_BLOCKLISTED] = "find what sent the spam (the accounts listed sent the refused mail), stop it, then request delisting from each list",
 };
@@ -93,7 +100,7 @@ static void report(const struct engine *e, uint64_t lines, uint64_t events, FILE
     fprintf(out, "mailward analyze: %llu lines, %llu events, %zu findings\n",
             (unsigned long long)lines, (unsigned long long)events, n);
     if (!n) {
-        fprintf(out, "\nNothing to report: no brute force, no cleartext logins, no blocklisting seen.\n");
+        fprintf(out, "\nNothing to report: no attack, no takeover, no spam burst, no cleartext login, no blocklisting seen.\n");
         return;
     }
     for (int k = 0; k < FK__COUNT; k++) {
@@ -159,7 +166,7 @@ static int next_of(struct source *s)
 
 int cmd_analyze(int argc, char **argv)
 {
-    enum { OPT_JSON = 1000, OPT_FORMAT, OPT_YEAR, OPT_TZ, OPT_BF, OPT_BW, OPT_KEYS };
+    enum { OPT_JSON = 1000, OPT_FORMAT, OPT_YEAR, OPT_TZ, OPT_BF, OPT_BW, OPT_KEYS, OPT_SA, OPT_SR };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"format", required_argument, NULL, OPT_FORMAT},
@@ -168,6 +175,8 @@ int cmd_analyze(int argc, char **argv)
         {"brute-failures", required_argument, NULL, OPT_BF},
         {"brute-window", required_argument, NULL, OPT_BW},
         {"max-keys", required_argument, NULL, OPT_KEYS},
+        {"spray-accounts", required_argument, NULL, OPT_SA},
+        {"spam-recipients", required_argument, NULL, OPT_SR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -214,6 +223,8 @@ int cmd_analyze(int argc, char **argv)
         case OPT_BF:
         case OPT_BW:
         case OPT_KEYS:
+        case OPT_SA:
+        case OPT_SR:
             v = strtol(optarg, &end, 10);
             if (*end || v < 1 || v > 100000000) {
                 fprintf(stderr, "mailward analyze: %s wants a positive number, not '%s'\n",
@@ -224,6 +235,10 @@ int cmd_analyze(int argc, char **argv)
                 cfg.brute_failures = (uint32_t)v;
             else if (c == OPT_BW)
                 cfg.brute_window_s = (uint32_t)(v < 10 ? 10 : v);
+            else if (c == OPT_SA)
+                cfg.spray_min_accounts = (uint32_t)(v < 2 ? 2 : v);
+            else if (c == OPT_SR)
+                cfg.spam_recipients_hour = (uint32_t)v;
             else
                 cfg.max_keys = (size_t)v;
             break;

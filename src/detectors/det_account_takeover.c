@@ -50,6 +50,11 @@ static void to_attempt(void *self, struct engine *e, const struct attempt *a)
     finding_set_num(f, "attack_finding", (int64_t)attack->id);
     finding_add_example(f, a->ev);
     if (created) {
+        /* the account's mail from now on is the attacker's (det_outbound_spam) */
+        char key[160];
+        int kl = snprintf(key, sizeof(key), "acct:%.*s", (int)(a->account.n > 140 ? 140 : a->account.n),
+                          a->account.p);
+        engine_attacker_add(e, key, (size_t)kl, f);
         f->severity = SEV_CRITICAL;
         snprintf(f->summary, sizeof(f->summary),
                  "%.*s logged in from %.*s, an address of %s finding #%llu: the account is compromised",

@@ -16,6 +16,7 @@ static const struct detector_ops *const detectors[] = {
     &det_brute_force,
     &det_password_spray,
     &det_account_takeover,
+    &det_outbound_spam,
     &det_cleartext_auth,
     &det_blocklisted,
 };
@@ -43,6 +44,7 @@ void engine_config_defaults(struct engine_config *c)
     c->spray_min_accounts = 5;
     c->spray_net_ips = 5;
     c->spray_net_accounts = 10;
+    c->spam_recipients_hour = 500;
     c->max_keys = 200000;
 }
 

@@ -47,6 +47,8 @@ struct engine_config {
     /* ... or one network: this many failing addresses on this many accounts */
     uint32_t spray_net_ips;          /* default 5 */
     uint32_t spray_net_accounts;     /* default 10 */
+    /* outbound spam: recipients within an hour (and 5x the account's record) */
+    uint32_t spam_recipients_hour;   /* default 500 */
     size_t max_keys;                 /* cap on tracked keys per table (default 200000) */
 };
 

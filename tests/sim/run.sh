@@ -3,8 +3,8 @@
 # attacks and benign traps plus the truth, mailward analyze finds what it
 # can, tools/score compares. Several seeds and sizes; floors from issue 4:
 # every campaign found, >= 98% of spraying addresses named, every
-# compromised account flagged, no legitimate address or account named, no
-# benign trap named.
+# compromised account flagged, its spam flagged, no legitimate address,
+# account or sender named, no benign trap named.
 # Usage: run.sh MAILWARD TOOLS_DIR
 set -u
 mw=$1
@@ -30,6 +30,9 @@ for spec in "300 2 7" "500 2 11" "200 3 23"; do
     check "$tag flagged within a minute" "all(v <= 1.0 for v in s['minutes_to_flag'].values())"
     check "$tag no legitimate account flagged" "not s['legit_accounts_flagged']"
     check "$tag no benign trap named" "not s['traps_named']"
+    check "$tag outbound spam flagged" "s['spam_flagged'] == s['spam_accounts']"
+    check "$tag spam flagged within 5 minutes of its start" "all(v <= 5.0 for v in s['spam_minutes_to_flag'].values())"
+    check "$tag no legitimate sender flagged" "not s['legit_senders_flagged']"
     echo "ok   $tag: $(python3 -c "import json; s=json.load(open('$tmp/score.json')); print('spray %d/%d, takeover %d/%d' % (s['kinds']['password_spray']['ips_named'], s['kinds']['password_spray']['ips'], s['compromised_flagged'], s['compromised']))")"
 done
 echo "sim: $pass passed, $fail failed"

@@ -1,0 +1,123 @@
+/*
+ * det_outbound_spam - an account of ours sending spam:
+ *  - any message from an account that a takeover finding flagged (the
+ *    attacker's mail: hold it from the first message);
+ *  - or a burst: at least spam_recipients_hour recipients within an hour,
+ *    at least 5 times the account's own busiest earlier hour, from an
+ *    account with at least a day of history in the log, so a newsletter
+ *    that always sends that much is left alone.
+ * One finding per account, growing with messages, recipients and the
+ * addresses the mail came from.
+ *
+ * State: one record per sending account (bounded ktable; the quietest
+ * accounts are evicted first).
+ */
+#include "detector.h"
+#include "../util/ktable.h"
+#include "../util/xalloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct sender {
+    int64_t first_hour;     /* first hour this account was seen sending */
+    int64_t hour;           /* hour (log time) of cur */
+    uint32_t cur;           /* recipients in that hour */
+    uint32_t max_before;    /* busiest earlier hour */
+    uint64_t messages, recipients;
+    uint8_t fired;
+};
+
+struct ospam {
+    struct ktable *senders;
+};
+
+static double sender_score(const void *v, void *ctx)
+{
+    (void)ctx;
+    const struct sender *s = v;
+    return s->fired ? 1e18 : (double)s->recipients;
+}
+
+static void *os_create(struct engine *e)
+{
+    struct ospam *o = xcalloc(1, sizeof(*o));
+    o->senders = ktable_create(engine_config(e)->max_keys, sizeof(struct sender), sender_score, NULL);
+    return o;
+}
+
+static void os_destroy(void *self)
+{
+    struct ospam *o = self;
+    ktable_free(o->senders);
+    free(o);
+}
+
+static void os_event(void *self, struct engine *e, const struct mw_event *ev)
+{
+    struct ospam *o = self;
+    if (ev->kind != MW_KIND_MESSAGE_QUEUED || !ev->account.n)
+        return;
+    const struct engine_config *c = engine_config(e);
+    uint32_t n = ev->nrcpt > 0 ? (uint32_t)ev->nrcpt : 1;
+    struct sender *s = ktable_put(o->senders, ev->account.p, ev->account.n, NULL);
+    int64_t hour = ev->time.epoch_us / 3600000000LL;
+    if (!s->messages)
+        s->first_hour = hour;
+    if (hour != s->hour) {
+        if (s->cur > s->max_before && s->hour)
+            s->max_before = s->cur;
+        s->hour = hour;
+        s->cur = 0;
+    }
+    s->cur += n;
+    s->messages++;
+    s->recipients += n;
+
+    char key[160];
+    int kl = snprintf(key, sizeof(key), "acct:%.*s", (int)(ev->account.n > 140 ? 140 : ev->account.n),
+                      ev->account.p);
+    const struct finding *takeover = engine_attacker_of(e, key, (size_t)kl);
+    /* a burst counts only against a day of the account's own history: a
+     * newsletter first seen this hour has none yet, and is left alone */
+    bool burst = s->cur >= c->spam_recipients_hour && s->cur >= 5 * (uint64_t)s->max_before &&
+                 hour - s->first_hour >= 24;
+    if (!s->fired && !takeover && !burst)
+        return;
+    bool created;
+    struct finding *f = engine_finding(e, FK_OUTBOUND_SPAM, ev->account.p, ev->account.n, ev, &created);
+    if (!s->fired) {
+        s->fired = 1;
+        f->severity = takeover ? SEV_CRITICAL : SEV_HIGH;
+        if (takeover)
+            snprintf(f->summary, sizeof(f->summary),
+                     "%.*s, taken over (finding #%llu), is sending mail: hold it", (int)ev->account.n,
+                     ev->account.p, (unsigned long long)takeover->id);
+        else
+            snprintf(f->summary, sizeof(f->summary),
+                     "%.*s sent %u recipients within an hour (its busiest hour before: %u)",
+                     (int)ev->account.n, ev->account.p, s->cur, s->max_before);
+        finding_set_num(f, "first_messages", (int64_t)s->messages);
+    }
+    strset_add(&f->accounts, ev->account.p, ev->account.n);
+    int new_ip = ev->ip.n ? strset_add(&f->ips, ev->ip.p, ev->ip.n) : 0;
+    finding_seen(f, &ev->time);
+    int64_t msgs = finding_get_num(f, "messages") + 1;
+    int64_t rcpts = finding_get_num(f, "recipients") + n;
+    finding_set_num(f, "messages", msgs);
+    finding_set_num(f, "recipients", rcpts);
+    finding_set_num(f, "recipients_this_hour", s->cur);
+    finding_set_num(f, "busiest_hour_before", s->max_before);
+    finding_add_example(f, ev);
+    /* report growth by tenfold steps of recipients */
+    bool step = rcpts >= 10 && (rcpts / 10) != ((rcpts - n) / 10) && (rcpts == 10 || rcpts % 1000 < n);
+    engine_finding_changed(e, f, created || new_ip == 1 || step);
+}
+
+const struct detector_ops det_outbound_spam = {
+    .name = "outbound_spam",
+    .create = os_create,
+    .on_attempt = NULL,
+    .on_event = os_event,
+    .destroy = os_destroy,
+};
