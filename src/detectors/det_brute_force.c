@@ -9,6 +9,7 @@
  * fewest failures are evicted first). Finding key: the address.
  */
 #include "detector.h"
+#include "../util/hset.h"
 #include "../util/ktable.h"
 #include "../util/window.h"
 #include "../util/xalloc.h"
@@ -24,9 +25,9 @@ struct bf_ip {
     uint32_t total_failures;
     uint32_t successes;
     uint32_t accounts[SMALL_SET]; /* hashes; naccounts may exceed SMALL_SET */
-    uint8_t naccounts;
+    uint16_t naccounts;
     uint32_t pws[SMALL_SET];
-    uint8_t npws;
+    uint16_t npws;
     uint8_t fired;
 };
 
@@ -52,27 +53,6 @@ static void bf_destroy(void *self)
     struct bf *b = self;
     ktable_free(b->ips);
     free(b);
-}
-
-static uint32_t h32(struct mw_slice s)
-{
-    uint32_t h = 2166136261u;
-    for (uint32_t i = 0; i < s.n; i++)
-        h = (h ^ (unsigned char)s.p[i]) * 16777619u;
-    return h ? h : 1;
-}
-
-/* add to a small set of hashes; counts past SMALL_SET saturate */
-static void small_add(uint32_t *set, uint8_t *n, uint32_t h)
-{
-    uint8_t k = *n < SMALL_SET ? *n : SMALL_SET;
-    for (uint8_t i = 0; i < k; i++)
-        if (set[i] == h)
-            return;
-    if (*n < SMALL_SET)
-        set[*n] = h;
-    if (*n < 255)
-        (*n)++;
 }
 
 static void bf_attempt(void *self, struct engine *e, const struct attempt *a)
@@ -104,9 +84,9 @@ static void bf_attempt(void *self, struct engine *e, const struct attempt *a)
     window_add(&r->fails, now, width, a->failures);
     r->total_failures += a->failures;
     if (a->account.n)
-        small_add(r->accounts, &r->naccounts, h32(a->account));
+        hset_add(r->accounts, SMALL_SET, &r->naccounts, hash32(a->account.p, a->account.n));
     if (a->pw_fingerprint.n)
-        small_add(r->pws, &r->npws, h32(a->pw_fingerprint));
+        hset_add(r->pws, SMALL_SET, &r->npws, hash32(a->pw_fingerprint.p, a->pw_fingerprint.n));
     uint64_t recent = window_sum(&r->fails, now, width);
     if (!r->fired) {
         if (recent < c->brute_failures || r->naccounts > c->brute_max_accounts)

@@ -19,6 +19,7 @@
  * State: bounded ktables by fingerprint, by network, by address.
  */
 #include "detector.h"
+#include "../util/hset.h"
 #include "../util/ipaddr.h"
 #include "../util/ktable.h"
 #include "../util/xalloc.h"
@@ -35,17 +36,9 @@ struct hset {
     uint16_t n;
 };
 
-static int hset_add(struct hset *s, uint32_t h)
+static int hs_add(struct hset *s, uint32_t h)
 {
-    uint16_t k = s->n < ACCT_SET ? s->n : ACCT_SET;
-    for (uint16_t i = 0; i < k; i++)
-        if (s->h[i] == h)
-            return 0;
-    if (s->n < ACCT_SET)
-        s->h[s->n] = h;
-    if (s->n < 65535)
-        s->n++;
-    return 1;
+    return hset_add(s->h, ACCT_SET, &s->n, h);
 }
 
 struct ipkeep {
@@ -143,14 +136,6 @@ static void sp_destroy(void *self)
     ktable_free(s->ips);
     ktable_free(s->cnets);
     free(s);
-}
-
-static uint32_t h32(struct mw_slice s)
-{
-    uint32_t h = 2166136261u;
-    for (uint32_t i = 0; i < s.n; i++)
-        h = (h ^ (unsigned char)s.p[i]) * 16777619u;
-    return h ? h : 1;
 }
 
 /* "net:198.51.100.0/24" for an address; 0 if it does not parse */
@@ -273,10 +258,10 @@ static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
             net->successes++;
         return;
     }
-    uint32_t acct = a->account.n ? h32(a->account) : 0;
+    uint32_t acct = a->account.n ? hash32(a->account.p, a->account.n) : 0;
     struct ip_rec *ipr = ktable_put(s->ips, a->ip.p, a->ip.n, NULL);
     if (acct)
-        hset_add(&ipr->accounts, acct);
+        hs_add(&ipr->accounts, acct);
 
     /* 1. the shared password */
     if (a->pw_fingerprint.n) {
@@ -285,7 +270,7 @@ static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
             r->first = a->time;
         r->failures += a->failures;
         if (acct)
-            hset_add(&r->accounts, acct);
+            hs_add(&r->accounts, acct);
         ipkeep_add(&r->ips, a->ip);
         if (!r->finding && r->accounts.n >= c->spray_min_accounts) {
             bool created;
@@ -310,9 +295,9 @@ static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
         if (!net->first.valid)
             net->first = a->time;
         net->failures += a->failures;
-        hset_add(&net->ips, h32(a->ip));
+        hs_add(&net->ips, hash32(a->ip.p, a->ip.n));
         if (acct)
-            hset_add(&net->accounts, acct);
+            hs_add(&net->accounts, acct);
         ipkeep_add(&net->keep, a->ip);
         if (!net->finding && net->ips.n >= c->spray_net_ips &&
             net->accounts.n >= c->spray_net_accounts && net->successes * 20 <= net->failures) {
