@@ -22,6 +22,7 @@ struct detector_ops {
 
 extern const struct detector_ops det_brute_force;
 extern const struct detector_ops det_password_spray;
+extern const struct detector_ops det_credential_stuffing;
 extern const struct detector_ops det_account_takeover;
 extern const struct detector_ops det_outbound_spam;
 extern const struct detector_ops det_cleartext_auth;

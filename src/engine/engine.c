@@ -15,6 +15,7 @@
 static const struct detector_ops *const detectors[] = {
     &det_brute_force,
     &det_password_spray,
+    &det_credential_stuffing,
     &det_account_takeover,
     &det_outbound_spam,
     &det_cleartext_auth,
@@ -45,6 +46,7 @@ void engine_config_defaults(struct engine_config *c)
     c->spray_net_ips = 5;
     c->spray_net_accounts = 10;
     c->spam_recipients_hour = 500;
+    c->stuffing_min_ips = 5;
     c->max_keys = 200000;
 }
 

@@ -49,6 +49,8 @@ struct engine_config {
     uint32_t spray_net_accounts;     /* default 10 */
     /* outbound spam: recipients within an hour (and 5x the account's record) */
     uint32_t spam_recipients_hour;   /* default 500 */
+    /* credential stuffing: stuffing addresses within an hour */
+    uint32_t stuffing_min_ips;       /* default 5 */
     size_t max_keys;                 /* cap on tracked keys per table (default 200000) */
 };
 
