@@ -6,6 +6,8 @@
 #ifndef MW_CLI_H
 #define MW_CLI_H
 
+#include <stddef.h>
+
 #define MW_VERSION "0.1.0"
 
 /* Exit statuses of every command. */
@@ -18,6 +20,8 @@ int cmd_analyze(int argc, char **argv);
 
 /* cli_parse_tz - "UTC", "Z", "+01:00", "-0500", "+02" -> minutes east; -1 if not */
 int cli_parse_tz(const char *s, int *out);
+/* cli_parse_size - "65536", "64K", "64M", "1G" -> bytes; -1 if not */
+int cli_parse_size(const char *s, size_t *out);
 int cmd_asn(int argc, char **argv);
 
 #endif

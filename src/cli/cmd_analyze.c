@@ -46,8 +46,10 @@ static void analyze_help(FILE *f)
 "                         be a spray (5)\n"
 "  --spam-recipients N    recipients within an hour that make a burst (500),\n"
 "                         if also 5x the account's own busiest hour\n"
-"  --max-keys N           addresses/sessions tracked per table before the least\n"
-"                         important are forgotten (200000)\n"
+"  --max-memory SIZE      cap on the detectors' state, e.g. 64M, 1G (default\n"
+"                         256M); when full, what matters least (the address\n"
+"                         with the fewest failures, ...) is forgotten first\n"
+"  --max-keys N           or set the keys per table directly (overrides)\n"
 "  -h, --help             show this help\n"
 "\n"
 "Exit status: 0 all input understood; 1 some input was skipped or unreadable;\n"
@@ -166,7 +168,8 @@ static int next_of(struct source *s)
 
 int cmd_analyze(int argc, char **argv)
 {
-    enum { OPT_JSON = 1000, OPT_FORMAT, OPT_YEAR, OPT_TZ, OPT_BF, OPT_BW, OPT_KEYS, OPT_SA, OPT_SR };
+    enum { OPT_JSON = 1000, OPT_FORMAT, OPT_YEAR, OPT_TZ, OPT_BF, OPT_BW, OPT_KEYS, OPT_SA, OPT_SR,
+           OPT_MEM };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"format", required_argument, NULL, OPT_FORMAT},
@@ -175,6 +178,7 @@ int cmd_analyze(int argc, char **argv)
         {"brute-failures", required_argument, NULL, OPT_BF},
         {"brute-window", required_argument, NULL, OPT_BW},
         {"max-keys", required_argument, NULL, OPT_KEYS},
+        {"max-memory", required_argument, NULL, OPT_MEM},
         {"spray-accounts", required_argument, NULL, OPT_SA},
         {"spam-recipients", required_argument, NULL, OPT_SR},
         {"help", no_argument, NULL, 'h'},
@@ -185,6 +189,8 @@ int cmd_analyze(int argc, char **argv)
     struct logscan_opts sopts = {0, false, 0, 65536, 5};
     struct engine_config cfg;
     engine_config_defaults(&cfg);
+    size_t max_memory = 256u << 20;
+    int keys_given = 0;
     optind = 1;
     opterr = 0;
     int c;
@@ -239,8 +245,17 @@ int cmd_analyze(int argc, char **argv)
                 cfg.spray_min_accounts = (uint32_t)(v < 2 ? 2 : v);
             else if (c == OPT_SR)
                 cfg.spam_recipients_hour = (uint32_t)v;
-            else
+            else if (c == OPT_KEYS) {
                 cfg.max_keys = (size_t)v;
+                keys_given = 1;
+            }
+            break;
+        case OPT_MEM:
+            if (cli_parse_size(optarg, &max_memory) < 0 || max_memory < (16u << 20)) {
+                fprintf(stderr, "mailward analyze: --max-memory wants a size of at least 16M "
+                                "(e.g. 64M, 1G), not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
             break;
         case 'h':
             analyze_help(stdout);
@@ -254,6 +269,13 @@ int cmd_analyze(int argc, char **argv)
     if (optind >= argc) {
         fprintf(stderr, "mailward analyze: no FILE given; use '-' for standard input\n");
         return EXIT_USAGE;
+    }
+    if (!keys_given) {
+        cfg.max_keys = engine_keys_for_memory(&cfg, max_memory);
+        if (!cfg.max_keys) {
+            fprintf(stderr, "mailward analyze: --max-memory is too small for any state\n");
+            return EXIT_USAGE;
+        }
     }
     int nsrc = argc - optind;
     struct source *src = xcalloc((size_t)nsrc, sizeof(*src));

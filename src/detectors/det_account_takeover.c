@@ -64,10 +64,17 @@ static void to_attempt(void *self, struct engine *e, const struct attempt *a)
     engine_finding_changed(e, f, created || new_ip == 1);
 }
 
+static size_t to_memory_for(size_t k)
+{
+    (void)k;
+    return 0;
+}
+
 const struct detector_ops det_account_takeover = {
     .name = "account_takeover",
     .create = to_create,
     .on_attempt = to_attempt,
     .on_event = NULL,
+    .memory_for = to_memory_for,
     .destroy = to_destroy,
 };

@@ -53,10 +53,17 @@ static void bl_event(void *self, struct engine *e, const struct mw_event *ev)
     engine_finding_changed(e, f, created || new_list == 1);
 }
 
+static size_t bl_memory_for(size_t k)
+{
+    (void)k;
+    return 0;
+}
+
 const struct detector_ops det_blocklisted = {
     .name = "blocklisted",
     .create = bl_create,
     .on_attempt = NULL,
     .on_event = bl_event,
+    .memory_for = bl_memory_for,
     .destroy = bl_destroy,
 };

@@ -117,10 +117,16 @@ static void bf_attempt(void *self, struct engine *e, const struct attempt *a)
     engine_finding_changed(e, f, created || added == 1);
 }
 
+static size_t bf_memory_for(size_t k)
+{
+    return ktable_size(k, sizeof(struct bf_ip));
+}
+
 const struct detector_ops det_brute_force = {
     .name = "brute_force",
     .create = bf_create,
     .on_attempt = bf_attempt,
     .on_event = NULL,
+    .memory_for = bf_memory_for,
     .destroy = bf_destroy,
 };

@@ -174,10 +174,16 @@ static void cs_attempt(void *self, struct engine *e, const struct attempt *a)
     name_ip(e, f, r, a, false);
 }
 
+static size_t cs_memory_for(size_t k)
+{
+    return ktable_size(k, sizeof(struct cs_ip)) + ktable_size(k / 4 + 64, sizeof(struct cs_net));
+}
+
 const struct detector_ops det_credential_stuffing = {
     .name = "credential_stuffing",
     .create = cs_create,
     .on_attempt = cs_attempt,
     .on_event = NULL,
+    .memory_for = cs_memory_for,
     .destroy = cs_destroy,
 };

@@ -114,10 +114,16 @@ static void os_event(void *self, struct engine *e, const struct mw_event *ev)
     engine_finding_changed(e, f, created || new_ip == 1 || step);
 }
 
+static size_t os_memory_for(size_t k)
+{
+    return ktable_size(k, sizeof(struct sender));
+}
+
 const struct detector_ops det_outbound_spam = {
     .name = "outbound_spam",
     .create = os_create,
     .on_attempt = NULL,
     .on_event = os_event,
+    .memory_for = os_memory_for,
     .destroy = os_destroy,
 };

@@ -28,7 +28,7 @@
 #include <string.h>
 
 #define ACCT_SET 32
-#define IP_KEEP 8
+#define IP_KEEP 4
 
 /* distinct small hashes, exact up to ACCT_SET, then only counted */
 struct hset {
@@ -79,7 +79,8 @@ struct net_rec {
 };
 
 struct ip_rec {
-    struct hset accounts;  /* accounts this address failed on */
+    uint32_t accounts[4];  /* accounts this address failed on (2 is what counts) */
+    uint16_t naccounts;
 };
 
 /* how many of a campaign's addresses a network holds */
@@ -114,7 +115,7 @@ static double net_score(const void *v, void *ctx)
 static double ip_score(const void *v, void *ctx)
 {
     (void)ctx;
-    return ((const struct ip_rec *)v)->accounts.n;
+    return ((const struct ip_rec *)v)->naccounts;
 }
 
 static void *sp_create(struct engine *e)
@@ -261,7 +262,7 @@ static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
     uint32_t acct = a->account.n ? hash32(a->account.p, a->account.n) : 0;
     struct ip_rec *ipr = ktable_put(s->ips, a->ip.p, a->ip.n, NULL);
     if (acct)
-        hs_add(&ipr->accounts, acct);
+        hset_add(ipr->accounts, 4, &ipr->naccounts, acct);
 
     /* 1. the shared password */
     if (a->pw_fingerprint.n) {
@@ -314,10 +315,16 @@ static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
 
     /* 3. an address of a campaign's network failing on several accounts */
     const struct finding *known = engine_attacker_of(e, a->ip.p, a->ip.n);
-    if (!known && nkl && ipr->accounts.n >= 2)
+    if (!known && nkl && ipr->naccounts >= 2)
         known = engine_attacker_of(e, nk, nkl);
     if (known && known->kind == FK_PASSWORD_SPRAY)
         update(s, e, (struct finding *)known, a, false);
+}
+
+static size_t sp_memory_for(size_t k)
+{
+    return ktable_size(k / 4 + 64, sizeof(struct fp_rec)) + ktable_size(k / 4 + 64, sizeof(struct net_rec)) +
+           ktable_size(k, sizeof(struct ip_rec)) + ktable_size(k / 4 + 64, sizeof(struct cnet_rec));
 }
 
 const struct detector_ops det_password_spray = {
@@ -325,5 +332,6 @@ const struct detector_ops det_password_spray = {
     .create = sp_create,
     .on_attempt = sp_attempt,
     .on_event = NULL,
+    .memory_for = sp_memory_for,
     .destroy = sp_destroy,
 };

@@ -18,6 +18,8 @@ struct detector_ops {
     /* every event (mail flow, listings, ...); may be NULL */
     void (*on_event)(void *self, struct engine *e, const struct mw_event *ev);
     void (*destroy)(void *self);
+    /* bytes of state it will hold for a max_keys (its tables), for --max-memory */
+    size_t (*memory_for)(size_t max_keys);
 };
 
 extern const struct detector_ops det_brute_force;

@@ -17,7 +17,9 @@ struct pend {
     bool active;
     bool miss;                   /* a passdb_miss: no verdict by itself */
     int64_t t_us;
-    struct mw_event ev;          /* time, file, line; slices point into the copies below */
+    struct mw_time time;         /* of the line, to report the attempt */
+    const char *file;            /* input name (lives as long as the run) */
+    uint64_t line;
     char ip[46], account[128], fp[48], reason[24];
     uint8_t iplen, accountlen, fplen, reasonlen;
 };
@@ -100,7 +102,9 @@ static void pend_set(struct pend *p, const struct mw_event *ev)
     p->active = true;
     p->miss = ev->kind == MW_KIND_PASSDB_MISS;
     p->t_us = ev->time.epoch_us;
-    p->ev = *ev;
+    p->time = ev->time;
+    p->file = ev->file;
+    p->line = ev->line;
     copy_in(p->ip, &p->iplen, sizeof(p->ip), ev->ip);
     copy_in(p->account, &p->accountlen, sizeof(p->account), ev->account);
     copy_in(p->fp, &p->fplen, sizeof(p->fp), ev->pw_fingerprint);
@@ -129,7 +133,12 @@ static void emit_pend(struct attempts *t, struct pend *p)
     if (!p->active)
         return;
     p->active = false;
-    struct mw_event ev = p->ev;
+    struct mw_event ev;
+    event_reset(&ev);
+    ev.kind = MW_KIND_AUTH_FAILURE;
+    ev.time = p->time;
+    ev.file = p->file;
+    ev.line = p->line;
     ev.ip = out(p->ip, p->iplen);
     ev.account = out(p->account, p->accountlen);
     ev.pw_fingerprint = out(p->fp, p->fplen);
@@ -334,6 +343,13 @@ static void flush_session(const char *key, size_t keylen, void *value, void *ctx
     struct sess *s = value;
     if (s->pend.active)
         emit_pend(ctx, &s->pend); /* the verdict line never came: it was no success */
+}
+
+size_t attempts_memory_for(size_t max_keys)
+{
+    size_t cap = max_keys ? max_keys : 200000;
+    return sizeof(struct attempts) + ktable_size(cap, sizeof(struct sess)) +
+           2 * ktable_size(cap / 4 + 16, sizeof(struct pend)) + QUEUE_CAP * sizeof(struct qent);
 }
 
 void attempts_flush(struct attempts *t)

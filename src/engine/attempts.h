@@ -24,6 +24,8 @@ struct attempts;
 struct attempts *attempts_create(size_t max_keys, attempts_emit_fn emit, void *ctx);
 void attempts_free(struct attempts *t);
 void attempts_event(struct attempts *t, const struct mw_event *ev);
+/* attempts_memory_for - bytes of state attempts_create(max_keys) holds */
+size_t attempts_memory_for(size_t max_keys);
 /* attempts_flush - settle everything still pending (end of input) */
 void attempts_flush(struct attempts *t);
 

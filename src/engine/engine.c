@@ -22,6 +22,7 @@ static const struct detector_ops *const detectors[] = {
     &det_blocklisted,
 };
 #define NDETECTORS (sizeof(detectors) / sizeof(detectors[0]))
+#define FINDING_INDEX_CAP (1u << 16) /* findings indexed; a run with more reuses keys */
 
 struct engine {
     struct engine_config cfg;
@@ -69,7 +70,7 @@ struct engine *engine_create(const struct engine_config *c, engine_sink_fn sink,
     e->sink_ctx = ctx;
     e->attempts = attempts_create(e->cfg.max_keys, on_attempt, e);
     /* findings are few; the index only needs to hold them all */
-    e->finding_index = ktable_create(1u << 20, sizeof(size_t), NULL, NULL);
+    e->finding_index = ktable_create(FINDING_INDEX_CAP, sizeof(size_t), NULL, NULL);
     e->attackers = ktable_create(e->cfg.max_keys, sizeof(size_t), NULL, NULL);
     for (size_t i = 0; i < NDETECTORS; i++)
         e->state[i] = detectors[i]->create(e);
@@ -91,6 +92,33 @@ void engine_free(struct engine *e)
     ktable_free(e->finding_index);
     ktable_free(e->attackers);
     free(e);
+}
+
+static size_t memory_for(const struct engine_config *c)
+{
+    size_t b = sizeof(struct engine) + attempts_memory_for(c->max_keys) +
+               ktable_size(FINDING_INDEX_CAP, sizeof(size_t)) + ktable_size(c->max_keys, sizeof(size_t));
+    for (size_t i = 0; i < NDETECTORS; i++)
+        if (detectors[i]->memory_for)
+            b += detectors[i]->memory_for(c->max_keys);
+    return b;
+}
+
+size_t engine_memory(const struct engine *e)
+{
+    return memory_for(&e->cfg);
+}
+
+size_t engine_keys_for_memory(const struct engine_config *c, size_t bytes)
+{
+    struct engine_config probe = *c;
+    /* memory grows linearly with max_keys: walk down from an upper bound */
+    for (size_t keys = bytes / 64; keys >= 1000; keys = keys * 15 / 16) {
+        probe.max_keys = keys;
+        if (memory_for(&probe) <= bytes)
+            return keys;
+    }
+    return 0;
 }
 
 const struct engine_config *engine_config(const struct engine *e)

@@ -61,6 +61,12 @@ struct engine;
 void engine_config_defaults(struct engine_config *c);
 struct engine *engine_create(const struct engine_config *c, engine_sink_fn sink, void *ctx);
 void engine_free(struct engine *e);
+/* engine_memory - bytes of state the engine holds (tables of the folding
+ * and of every detector; findings are extra, bounded by their sets) */
+size_t engine_memory(const struct engine *e);
+/* engine_keys_for_memory - the largest max_keys whose engine stays within
+ * `bytes` of state (probing, deterministic); 0 if even 1000 keys do not fit */
+size_t engine_keys_for_memory(const struct engine_config *c, size_t bytes);
 /* engine_event - feed one event (events should come in time order) */
 void engine_event(struct engine *e, const struct mw_event *ev);
 /* engine_finish - flush pending attempts and report findings changed since

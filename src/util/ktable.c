@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 struct slot_head {
     uint32_t hash; /* 0 = empty */
@@ -16,7 +17,7 @@ struct slot_head {
 
 struct ktable {
     unsigned char *slots; /* nslots * stride */
-    size_t nslots;        /* power of two, >= cap / 0.75 */
+    size_t nslots;        /* cap / 0.75: any size, hashes mapped by multiply-shift */
     size_t stride;
     size_t cap, count;
     size_t value_size;
@@ -50,21 +51,38 @@ static void *slot_value(struct slot_head *h)
     return (unsigned char *)h + KT_VALUE_OFF;
 }
 
+static size_t nslots_for(size_t cap)
+{
+    return cap + cap / 3 + 8;
+}
+
+static size_t stride_for(size_t value_size)
+{
+    return (KT_VALUE_OFF + value_size + 15) & ~(size_t)15;
+}
+
+size_t ktable_size(size_t cap, size_t value_size)
+{
+    cap = cap ? cap : 1;
+    return sizeof(struct ktable) + nslots_for(cap) * stride_for(value_size);
+}
+
 struct ktable *ktable_create(size_t cap, size_t value_size, ktable_score_fn score, void *ctx)
 {
     struct ktable *t = xcalloc(1, sizeof(*t));
     t->cap = cap ? cap : 1;
-    t->nslots = 8;
-    while (t->nslots * 3 < t->cap * 4)
-        t->nslots <<= 1;
+    t->nslots = nslots_for(t->cap);
     t->value_size = value_size;
-    t->stride = (KT_VALUE_OFF + value_size + 15) & ~(size_t)15;
-    t->slots = aligned_alloc(16, t->nslots * t->stride);
-    if (!t->slots) {
-        fprintf(stderr, "mailward: out of memory (table of %zu bytes)\n", t->nslots * t->stride);
+    t->stride = stride_for(value_size);
+    /* anonymous pages: page-aligned, zero, resident only once a slot is used
+     * (calloc may memset a recycled heap and make the whole cap resident) */
+    size_t bytes = t->nslots * t->stride;
+    void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+        fprintf(stderr, "mailward: out of memory (table of %zu bytes)\n", bytes);
         abort();
     }
-    memset(t->slots, 0, t->nslots * t->stride);
+    t->slots = m;
     t->score = score;
     t->ctx = ctx;
     t->rng = 0x9e3779b97f4a7c15ull;
@@ -75,14 +93,24 @@ void ktable_free(struct ktable *t)
 {
     if (!t)
         return;
-    free(t->slots);
+    munmap(t->slots, t->nslots * t->stride);
     free(t);
+}
+
+/* home slot of a hash: multiply-shift onto [0, nslots) */
+static size_t home_of(const struct ktable *t, uint32_t h)
+{
+    return (size_t)(((uint64_t)h * t->nslots) >> 32);
+}
+
+static size_t next_slot(const struct ktable *t, size_t i)
+{
+    return i + 1 == t->nslots ? 0 : i + 1;
 }
 
 static size_t find(const struct ktable *t, const char *key, size_t keylen, uint32_t h, bool *found)
 {
-    size_t mask = t->nslots - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
+    for (size_t i = home_of(t, h);; i = next_slot(t, i)) {
         struct slot_head *s = slot(t, i);
         if (s->hash == 0) {
             *found = false;
@@ -107,14 +135,13 @@ void *ktable_get(struct ktable *t, const char *key, size_t keylen)
 /* remove the record in slot i, shifting later records of its run back */
 static void remove_at(struct ktable *t, size_t i)
 {
-    size_t mask = t->nslots - 1;
     size_t j = i;
     for (;;) {
-        j = (j + 1) & mask;
+        j = next_slot(t, j);
         struct slot_head *s = slot(t, j);
         if (s->hash == 0)
             break;
-        size_t home = s->hash & mask;
+        size_t home = home_of(t, s->hash);
         /* can the record at j move to i? only if i lies cyclically in [home, j) */
         bool movable = (i <= j) ? (home <= i || home > j) : (home <= i && home > j);
         if (movable) {
@@ -141,7 +168,7 @@ static void evict_one(struct ktable *t)
     double best_score = 0;
     int seen = 0;
     for (int tries = 0; seen < KTABLE_SAMPLES && tries < KTABLE_SAMPLES * 64; tries++) {
-        size_t i = next_rand(t) & (t->nslots - 1);
+        size_t i = (size_t)(next_rand(t) % t->nslots);
         struct slot_head *s = slot(t, i);
         if (s->hash == 0)
             continue;

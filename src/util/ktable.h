@@ -39,6 +39,9 @@ void *ktable_put(struct ktable *t, const char *key, size_t keylen, bool *created
 void ktable_remove(struct ktable *t, const char *key, size_t keylen);
 size_t ktable_count(const struct ktable *t);
 uint64_t ktable_evictions(const struct ktable *t);
+/* ktable_size - memory a table of cap records of value_size bytes will
+ * hold (what ktable_bytes reports after ktable_create), without making it */
+size_t ktable_size(size_t cap, size_t value_size);
 /* ktable_bytes - memory held by the table */
 size_t ktable_bytes(const struct ktable *t);
 /* ktable_foreach - call fn for each record (no inserts/removes meanwhile) */
