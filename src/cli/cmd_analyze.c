@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void analyze_help(FILE *f)
 {
@@ -50,6 +51,7 @@ static void analyze_help(FILE *f)
 "                         256M); when full, what matters least (the address\n"
 "                         with the fewest failures, ...) is forgotten first\n"
 "  --max-keys N           or set the keys per table directly (overrides)\n"
+"  --no-progress          no progress line on a terminal (stderr)\n"
 "  -h, --help             show this help\n"
 "\n"
 "Exit status: 0 all input understood; 1 some input was skipped or unreadable;\n"
@@ -153,6 +155,24 @@ struct source {
     int open;
 };
 
+/* one line on the terminal: how far through the input, and what was found */
+static void show_progress(const struct source *src, int nsrc, uint64_t events, const struct engine *e)
+{
+    uint64_t done = 0, total = 0;
+    for (int i = 0; i < nsrc; i++) {
+        if (!src[i].open || !src[i].ls.lr.size)
+            continue;
+        total += src[i].ls.lr.size;
+        done += linereader_position(&src[i].ls.lr);
+    }
+    if (total)
+        fprintf(stderr, "\r\033[K  %3.0f%%  %llu events, %zu findings", 100.0 * (double)done / (double)total,
+                (unsigned long long)events, engine_nfindings(e));
+    else
+        fprintf(stderr, "\r\033[K  %llu events, %zu findings", (unsigned long long)events, engine_nfindings(e));
+    fflush(stderr);
+}
+
 static int next_of(struct source *s)
 {
     struct mw_event ev;
@@ -169,7 +189,7 @@ static int next_of(struct source *s)
 int cmd_analyze(int argc, char **argv)
 {
     enum { OPT_JSON = 1000, OPT_FORMAT, OPT_YEAR, OPT_TZ, OPT_BF, OPT_BW, OPT_KEYS, OPT_SA, OPT_SR,
-           OPT_MEM };
+           OPT_MEM, OPT_NOPROG };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"format", required_argument, NULL, OPT_FORMAT},
@@ -179,6 +199,7 @@ int cmd_analyze(int argc, char **argv)
         {"brute-window", required_argument, NULL, OPT_BW},
         {"max-keys", required_argument, NULL, OPT_KEYS},
         {"max-memory", required_argument, NULL, OPT_MEM},
+        {"no-progress", no_argument, NULL, OPT_NOPROG},
         {"spray-accounts", required_argument, NULL, OPT_SA},
         {"spam-recipients", required_argument, NULL, OPT_SR},
         {"help", no_argument, NULL, 'h'},
@@ -190,6 +211,7 @@ int cmd_analyze(int argc, char **argv)
     struct engine_config cfg;
     engine_config_defaults(&cfg);
     size_t max_memory = 256u << 20;
+    int progress = isatty(STDERR_FILENO);
     int keys_given = 0;
     optind = 1;
     opterr = 0;
@@ -257,6 +279,9 @@ int cmd_analyze(int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
+        case OPT_NOPROG:
+            progress = 0;
+            break;
         case 'h':
             analyze_help(stdout);
             return EXIT_OK;
@@ -309,7 +334,11 @@ int cmd_analyze(int argc, char **argv)
         engine_event(eng, ev);
         events++;
         next_of(&src[best]);
+        if (progress && (events & 0x3ffff) == 0)
+            show_progress(src, nsrc, events, eng);
     }
+    if (progress && events >= 0x40000)
+        fputs("\r\033[K", stderr);
     engine_finish(eng);
     uint64_t lines = parser_stats(parser)->lines;
     for (int i = 0; i < nsrc; i++) {

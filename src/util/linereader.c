@@ -171,6 +171,15 @@ int linereader_next(struct linereader *lr, const char **line, size_t *len)
     }
 }
 
+uint64_t linereader_position(const struct linereader *lr)
+{
+    if (lr->is_gz && lr->gz) {
+        z_off_t o = gzoffset((gzFile)lr->gz);
+        return o > 0 ? (uint64_t)o : 0;
+    }
+    return lr->consumed;
+}
+
 void linereader_close(struct linereader *lr)
 {
     if (lr->gz) {

@@ -48,5 +48,8 @@ int linereader_open(struct linereader *lr, const char *path, size_t max_line);
 /* linereader_next - 1 and a line, 0 at end of input, -1 on a read error. */
 int linereader_next(struct linereader *lr, const char **line, size_t *len);
 void linereader_close(struct linereader *lr);
+/* linereader_position - bytes of the file read so far (compressed bytes for
+ * gzip), to compare with lr->size for a progress display */
+uint64_t linereader_position(const struct linereader *lr);
 
 #endif
