@@ -16,6 +16,7 @@ struct slot_head {
 };
 
 struct ktable {
+    uint32_t *hashes;     /* per slot, 0 = empty: probing reads only these */
     unsigned char *slots; /* nslots * stride */
     size_t nslots;        /* cap / 0.75: any size, hashes mapped by multiply-shift */
     size_t stride;
@@ -53,7 +54,7 @@ static void *slot_value(struct slot_head *h)
 
 static size_t nslots_for(size_t cap)
 {
-    return cap + cap / 3 + 8;
+    return cap + cap * 2 / 3 + 8; /* load at most 0.6: short probe runs */
 }
 
 static size_t stride_for(size_t value_size)
@@ -64,7 +65,7 @@ static size_t stride_for(size_t value_size)
 size_t ktable_size(size_t cap, size_t value_size)
 {
     cap = cap ? cap : 1;
-    return sizeof(struct ktable) + nslots_for(cap) * stride_for(value_size);
+    return sizeof(struct ktable) + nslots_for(cap) * (stride_for(value_size) + sizeof(uint32_t));
 }
 
 struct ktable *ktable_create(size_t cap, size_t value_size, ktable_score_fn score, void *ctx)
@@ -76,13 +77,14 @@ struct ktable *ktable_create(size_t cap, size_t value_size, ktable_score_fn scor
     t->stride = stride_for(value_size);
     /* anonymous pages: page-aligned, zero, resident only once a slot is used
      * (calloc may memset a recycled heap and make the whole cap resident) */
-    size_t bytes = t->nslots * t->stride;
+    size_t bytes = t->nslots * (t->stride + sizeof(uint32_t));
     void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) {
         fprintf(stderr, "mailward: out of memory (table of %zu bytes)\n", bytes);
         abort();
     }
     t->slots = m;
+    t->hashes = (uint32_t *)(t->slots + t->nslots * t->stride);
     t->score = score;
     t->ctx = ctx;
     t->rng = 0x9e3779b97f4a7c15ull;
@@ -93,7 +95,7 @@ void ktable_free(struct ktable *t)
 {
     if (!t)
         return;
-    munmap(t->slots, t->nslots * t->stride);
+    munmap(t->slots, t->nslots * (t->stride + sizeof(uint32_t)));
     free(t);
 }
 
@@ -111,14 +113,17 @@ static size_t next_slot(const struct ktable *t, size_t i)
 static size_t find(const struct ktable *t, const char *key, size_t keylen, uint32_t h, bool *found)
 {
     for (size_t i = home_of(t, h);; i = next_slot(t, i)) {
-        struct slot_head *s = slot(t, i);
-        if (s->hash == 0) {
+        uint32_t sh = t->hashes[i];
+        if (sh == 0) {
             *found = false;
             return i;
         }
-        if (s->hash == h && s->keylen == keylen && memcmp(s->key, key, keylen) == 0) {
-            *found = true;
-            return i;
+        if (sh == h) {
+            struct slot_head *s = slot(t, i);
+            if (s->keylen == keylen && memcmp(s->key, key, keylen) == 0) {
+                *found = true;
+                return i;
+            }
         }
     }
 }
@@ -138,18 +143,20 @@ static void remove_at(struct ktable *t, size_t i)
     size_t j = i;
     for (;;) {
         j = next_slot(t, j);
-        struct slot_head *s = slot(t, j);
-        if (s->hash == 0)
+        uint32_t hj = t->hashes[j];
+        if (hj == 0)
             break;
-        size_t home = home_of(t, s->hash);
+        size_t home = home_of(t, hj);
         /* can the record at j move to i? only if i lies cyclically in [home, j) */
         bool movable = (i <= j) ? (home <= i || home > j) : (home <= i && home > j);
         if (movable) {
-            memcpy(slot(t, i), s, t->stride);
+            memcpy(slot(t, i), slot(t, j), KT_VALUE_OFF + t->value_size);
+            t->hashes[i] = hj;
             i = j;
         }
     }
     memset(slot(t, i), 0, t->stride);
+    t->hashes[i] = 0;
     t->count--;
 }
 
@@ -169,9 +176,9 @@ static void evict_one(struct ktable *t)
     int seen = 0;
     for (int tries = 0; seen < KTABLE_SAMPLES && tries < KTABLE_SAMPLES * 64; tries++) {
         size_t i = (size_t)(next_rand(t) % t->nslots);
-        struct slot_head *s = slot(t, i);
-        if (s->hash == 0)
+        if (t->hashes[i] == 0)
             continue;
+        struct slot_head *s = slot(t, i);
         seen++;
         double sc = t->score ? t->score(slot_value(s), t->ctx) : 0;
         if (best == (size_t)-1 || sc < best_score) {
@@ -180,7 +187,7 @@ static void evict_one(struct ktable *t)
         }
     }
     if (best == (size_t)-1) /* table nearly empty of samples: take the first */
-        for (best = 0; best < t->nslots && slot(t, best)->hash == 0; best++)
+        for (best = 0; best < t->nslots && t->hashes[best] == 0; best++)
             ;
     remove_at(t, best);
     t->evictions++;
@@ -203,8 +210,9 @@ void *ktable_put(struct ktable *t, const char *key, size_t keylen, bool *created
         i = find(t, key, keylen, h, &found);
     }
     struct slot_head *s = slot(t, i);
-    memset(s, 0, t->stride);
+    memset(s, 0, KT_VALUE_OFF + t->value_size);
     s->hash = h;
+    t->hashes[i] = h;
     s->keylen = (uint8_t)keylen;
     memcpy(s->key, key, keylen);
     t->count++;
@@ -235,15 +243,16 @@ uint64_t ktable_evictions(const struct ktable *t)
 
 size_t ktable_bytes(const struct ktable *t)
 {
-    return sizeof(*t) + t->nslots * t->stride;
+    return sizeof(*t) + t->nslots * (t->stride + sizeof(uint32_t));
 }
 
 void ktable_foreach(struct ktable *t, void (*fn)(const char *key, size_t keylen, void *value, void *ctx),
                     void *ctx)
 {
     for (size_t i = 0; i < t->nslots; i++) {
-        struct slot_head *s = slot(t, i);
-        if (s->hash)
+        if (t->hashes[i]) {
+            struct slot_head *s = slot(t, i);
             fn(s->key, s->keylen, slot_value(s), ctx);
+        }
     }
 }
