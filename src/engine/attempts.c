@@ -24,10 +24,12 @@ struct pend {
     uint8_t iplen, accountlen, fplen, reasonlen;
 };
 
-/* per Dovecot session */
+/* per Dovecot session (small: every failed login has one); a pending
+ * passdb_miss lives apart, in spends, only for setups with several passdbs */
 struct sess {
     uint32_t counted;            /* failures already emitted for this session */
-    struct pend pend;
+    uint32_t seen;               /* order of the last line, for eviction */
+    uint8_t has_pend;
 };
 
 struct qent {
@@ -38,6 +40,8 @@ struct qent {
 
 struct attempts {
     struct ktable *sessions;     /* "s:<session>" -> struct sess */
+    struct ktable *spends;       /* "s:<session>" -> struct pend (a passdb_miss) */
+    uint32_t order;
     struct ktable *loose;        /* "a:<ip>|<account>" -> struct pend (no session id) */
     struct ktable *by_ip;        /* "i:<ip>" -> struct pend (latest loose from that ip) */
     struct qent *queue;          /* FIFO of loose pends by time */
@@ -50,8 +54,7 @@ struct attempts {
 static double score_sess(const void *v, void *ctx)
 {
     (void)ctx;
-    const struct sess *s = v;
-    return (double)s->pend.t_us;
+    return (double)((const struct sess *)v)->seen;
 }
 
 static double score_pend(const void *v, void *ctx)
@@ -65,6 +68,7 @@ struct attempts *attempts_create(size_t max_keys, attempts_emit_fn emit, void *c
     struct attempts *t = xcalloc(1, sizeof(*t));
     size_t cap = max_keys ? max_keys : 200000;
     t->sessions = ktable_create(cap, sizeof(struct sess), score_sess, NULL);
+    t->spends = ktable_create(cap / 4 + 16, sizeof(struct pend), score_pend, NULL);
     t->loose = ktable_create(cap / 4 + 16, sizeof(struct pend), score_pend, NULL);
     t->by_ip = ktable_create(cap / 4 + 16, sizeof(struct pend), score_pend, NULL);
     t->queue = xcalloc(QUEUE_CAP, sizeof(*t->queue));
@@ -78,6 +82,7 @@ void attempts_free(struct attempts *t)
     if (!t)
         return;
     ktable_free(t->sessions);
+    ktable_free(t->spends);
     ktable_free(t->loose);
     ktable_free(t->by_ip);
     free(t->queue);
@@ -260,22 +265,27 @@ void attempts_event(struct attempts *t, const struct mw_event *ev)
         char key[KTABLE_KEY_MAX];
         int kl = key_of(key, sizeof(key), 's', ev->session, (struct mw_slice){NULL, 0});
         struct sess *s = ktable_put(t->sessions, key, (size_t)kl, NULL);
+        s->seen = ++t->order;
+        struct pend *sp = s->has_pend ? ktable_get(t->spends, key, (size_t)kl) : NULL;
+        bool pending = sp && sp->active;
         if (miss) {
-            if (s->pend.active) {
-                emit_pend(t, &s->pend); /* a previous miss got no success: it failed */
+            if (pending) {
+                emit_pend(t, sp); /* a previous miss got no success: it failed */
                 s->counted++;
             }
-            pend_set(&s->pend, ev);
+            sp = ktable_put(t->spends, key, (size_t)kl, NULL);
+            pend_set(sp, ev);
+            s->has_pend = 1;
             return;
         }
         if (fail && is_passdb_line(ev)) {
             /* the final passdb said no: one failed attempt (merging a miss just before) */
-            if (s->pend.active && ev->time.epoch_us - s->pend.t_us <= SAME_ATTEMPT_US) {
+            if (pending && ev->time.epoch_us - sp->t_us <= SAME_ATTEMPT_US) {
                 if (!a.pw_fingerprint.n)
-                    a.pw_fingerprint = out(s->pend.fp, s->pend.fplen);
-                s->pend.active = false;
-            } else if (s->pend.active) {
-                emit_pend(t, &s->pend);
+                    a.pw_fingerprint = out(sp->fp, sp->fplen);
+                sp->active = false;
+            } else if (pending) {
+                emit_pend(t, sp);
                 s->counted++;
             }
             a.failures = 1;
@@ -285,8 +295,8 @@ void attempts_event(struct attempts *t, const struct mw_event *ev)
         }
         if (fail) {
             /* the login process's verdict: N attempts in all */
-            if (s->pend.active) {
-                emit_pend(t, &s->pend);
+            if (pending) {
+                emit_pend(t, sp);
                 s->counted++;
             }
             uint32_t n = ev->attempts > 0 ? (uint32_t)ev->attempts : 1;
@@ -294,16 +304,20 @@ void attempts_event(struct attempts *t, const struct mw_event *ev)
                 a.failures = n - s->counted;
                 t->emit(&a, t->ctx);
             }
+            if (s->has_pend)
+                ktable_remove(t->spends, key, (size_t)kl);
             ktable_remove(t->sessions, key, (size_t)kl);
             return;
         }
         /* success */
-        if (s->pend.active) {
-            if (ev->time.epoch_us - s->pend.t_us > SAME_ATTEMPT_US)
-                emit_pend(t, &s->pend); /* a wrong password, then the right one */
+        if (pending) {
+            if (ev->time.epoch_us - sp->t_us > SAME_ATTEMPT_US)
+                emit_pend(t, sp); /* a wrong password, then the right one */
             else
-                s->pend.active = false; /* the next passdb accepted that same attempt */
+                sp->active = false; /* the next passdb accepted that same attempt */
         }
+        if (s->has_pend)
+            ktable_remove(t->spends, key, (size_t)kl);
         ktable_remove(t->sessions, key, (size_t)kl);
         t->emit(&a, t->ctx);
         return;
@@ -336,24 +350,24 @@ void attempts_event(struct attempts *t, const struct mw_event *ev)
     t->emit(&a, t->ctx);
 }
 
-static void flush_session(const char *key, size_t keylen, void *value, void *ctx)
+static void flush_pend(const char *key, size_t keylen, void *value, void *ctx)
 {
     (void)key;
     (void)keylen;
-    struct sess *s = value;
-    if (s->pend.active)
-        emit_pend(ctx, &s->pend); /* the verdict line never came: it was no success */
+    struct pend *p = value;
+    if (p->active)
+        emit_pend(ctx, p); /* the verdict line never came: it was no success */
 }
 
 size_t attempts_memory_for(size_t max_keys)
 {
     size_t cap = max_keys ? max_keys : 200000;
     return sizeof(struct attempts) + ktable_size(cap, sizeof(struct sess)) +
-           2 * ktable_size(cap / 4 + 16, sizeof(struct pend)) + QUEUE_CAP * sizeof(struct qent);
+           3 * ktable_size(cap / 4 + 16, sizeof(struct pend)) + QUEUE_CAP * sizeof(struct qent);
 }
 
 void attempts_flush(struct attempts *t)
 {
     expire(t, true);
-    ktable_foreach(t->sessions, flush_session, t);
+    ktable_foreach(t->spends, flush_pend, t);
 }
