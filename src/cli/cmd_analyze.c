@@ -6,6 +6,8 @@
  */
 #include "cli.h"
 #include "../engine/engine.h"
+#include "../enrich/asn_table.h"
+#include "../util/ipaddr.h"
 #include "../sources/logscan.h"
 #include "../sources/parser.h"
 #include "../util/outbuf.h"
@@ -51,6 +53,10 @@ static void analyze_help(FILE *f)
 "                         256M); when full, what matters least (the address\n"
 "                         with the fewest failures, ...) is forgotten first\n"
 "  --max-keys N           or set the keys per table directly (overrides)\n"
+"  --asn-db FILE          ASN table for the networks of findings (default:\n"
+"                         $MAILWARD_ASN_DB, data/asn.mwdb, /var/lib/mailward/\n"
+"                         asn.mwdb; none: findings carry no ASNs; build one\n"
+"                         with scripts/fetch-geodata.sh)\n"
 "  --no-progress          no progress line on a terminal (stderr)\n"
 "  -h, --help             show this help\n"
 "\n"
@@ -61,7 +67,80 @@ static void analyze_help(FILE *f)
 struct run {
     int json;
     struct outbuf ob;
+    struct asn_table *asn; /* NULL: no enrichment */
 };
+
+/* the ASNs of a finding's addresses, most addresses first */
+struct asn_count {
+    uint32_t asn;
+    const char *org;
+    const char *country;
+    uint32_t addresses;
+};
+
+#define ASN_TOP 10
+
+static int by_addresses(const void *a, const void *b)
+{
+    const struct asn_count *x = a, *y = b;
+    if (x->addresses != y->addresses)
+        return x->addresses < y->addresses ? 1 : -1;
+    return x->asn < y->asn ? -1 : x->asn > y->asn;
+}
+
+static size_t asn_counts(const struct asn_table *t, const struct finding *f, struct asn_count *out,
+                         size_t max, struct asn_count **all_out)
+{
+    struct asn_count *all = xcalloc(f->ips.n + 1, sizeof(*all));
+    size_t n = 0;
+    for (size_t i = 0; i < f->ips.n; i++) {
+        struct ipaddr a;
+        struct asn_info info;
+        if (ipaddr_parse(f->ips.items[i], f->ips.lens[i], &a) != IPADDR_OK ||
+            asn_table_lookup(t, &a, &info) != 1 || !info.asn)
+            continue;
+        size_t k = 0;
+        while (k < n && all[k].asn != info.asn)
+            k++;
+        if (k == n) {
+            all[n].asn = info.asn;
+            all[n].org = info.org;
+            all[n].country = NULL;
+            n++;
+        }
+        all[k].addresses++;
+    }
+    qsort(all, n, sizeof(*all), by_addresses);
+    size_t m = n < max ? n : max;
+    memcpy(out, all, m * sizeof(*all));
+    *all_out = all;
+    return m;
+}
+
+static void json_asns(struct outbuf *ob, const struct finding *f, void *ctx)
+{
+    const struct run *r = ctx;
+    if (!r->asn || !f->ips.n || f->kind == FK_BLOCKLISTED)
+        return;
+    struct asn_count top[ASN_TOP], *all;
+    size_t n = asn_counts(r->asn, f, top, ASN_TOP, &all);
+    free(all);
+    if (!n)
+        return;
+    outbuf_puts_lit(ob, ",\"asns\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            outbuf_putc(ob, ',');
+        outbuf_puts_lit(ob, "{\"asn\":");
+        outbuf_put_u64(ob, top[i].asn);
+        outbuf_puts_lit(ob, ",\"org\":");
+        outbuf_put_json_string(ob, top[i].org, strlen(top[i].org));
+        outbuf_puts_lit(ob, ",\"addresses\":");
+        outbuf_put_u64(ob, top[i].addresses);
+        outbuf_putc(ob, '}');
+    }
+    outbuf_putc(ob, ']');
+}
 
 static void sink(const struct finding *f, bool final, void *ctx)
 {
@@ -69,7 +148,7 @@ static void sink(const struct finding *f, bool final, void *ctx)
     (void)final;
     if (!r->json)
         return;
-    finding_write_json(&r->ob, f);
+    finding_write_json(&r->ob, f, json_asns, r);
     if (r->ob.len > (1 << 16))
         outbuf_flush(&r->ob, stdout);
 }
@@ -98,7 +177,22 @@ static const char *const advice[FK__COUNT] = {
     [FK_BLOCKLISTED] = "find what sent the spam (the accounts listed sent the refused mail), stop it, then request delisting from each list",
 };
 
-static void report(const struct engine *e, uint64_t lines, uint64_t events, FILE *out)
+static void print_asns(FILE *out, const struct run *r, const struct finding *f)
+{
+    if (!r->asn || !f->ips.n || f->kind == FK_BLOCKLISTED)
+        return;
+    struct asn_count top[5], *all;
+    size_t n = asn_counts(r->asn, f, top, 5, &all);
+    free(all);
+    if (!n)
+        return;
+    fprintf(out, "    networks:");
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "%s AS%u %s (%u)", i ? "," : "", top[i].asn, top[i].org, top[i].addresses);
+    fputc('\n', out);
+}
+
+static void report(const struct engine *e, const struct run *r, uint64_t lines, uint64_t events, FILE *out)
 {
     size_t n = engine_nfindings(e);
     fprintf(out, "mailward analyze: %llu lines, %llu events, %zu findings\n",
@@ -137,6 +231,7 @@ static void report(const struct engine *e, uint64_t lines, uint64_t events, FILE
             fprintf(out, "  [%s] %s\n    from %s to %s\n", finding_severity_name(f->severity),
                     f->summary, t1, t2);
             print_set(out, "addresses", &f->ips, 8);
+            print_asns(out, r, f);
             print_set(out, "accounts", &f->accounts, 8);
             print_set(out, k == FK_BLOCKLISTED ? "lists" : "also", &f->labels, 8);
             if (f->nexamples)
@@ -189,7 +284,7 @@ static int next_of(struct source *s)
 int cmd_analyze(int argc, char **argv)
 {
     enum { OPT_JSON = 1000, OPT_FORMAT, OPT_YEAR, OPT_TZ, OPT_BF, OPT_BW, OPT_KEYS, OPT_SA, OPT_SR,
-           OPT_MEM, OPT_NOPROG };
+           OPT_MEM, OPT_NOPROG, OPT_ASNDB };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"format", required_argument, NULL, OPT_FORMAT},
@@ -200,6 +295,7 @@ int cmd_analyze(int argc, char **argv)
         {"max-keys", required_argument, NULL, OPT_KEYS},
         {"max-memory", required_argument, NULL, OPT_MEM},
         {"no-progress", no_argument, NULL, OPT_NOPROG},
+        {"asn-db", required_argument, NULL, OPT_ASNDB},
         {"spray-accounts", required_argument, NULL, OPT_SA},
         {"spam-recipients", required_argument, NULL, OPT_SR},
         {"help", no_argument, NULL, 'h'},
@@ -212,6 +308,7 @@ int cmd_analyze(int argc, char **argv)
     engine_config_defaults(&cfg);
     size_t max_memory = 256u << 20;
     int progress = isatty(STDERR_FILENO);
+    const char *asn_path = NULL;
     int keys_given = 0;
     optind = 1;
     opterr = 0;
@@ -282,6 +379,9 @@ int cmd_analyze(int argc, char **argv)
         case OPT_NOPROG:
             progress = 0;
             break;
+        case OPT_ASNDB:
+            asn_path = optarg;
+            break;
         case 'h':
             analyze_help(stdout);
             return EXIT_OK;
@@ -301,6 +401,15 @@ int cmd_analyze(int argc, char **argv)
             fprintf(stderr, "mailward analyze: --max-memory is too small for any state\n");
             return EXIT_USAGE;
         }
+    }
+    char asn_buf[4096];
+    if (!asn_path)
+        asn_path = cli_asn_default_db(asn_buf, sizeof(asn_buf), 1);
+    if (asn_path) {
+        struct asn_err aerr;
+        run.asn = asn_table_open(asn_path, &aerr);
+        if (!run.asn)
+            fprintf(stderr, "mailward analyze: %s: %s; findings will carry no ASNs\n", asn_path, aerr.msg);
     }
     int nsrc = argc - optind;
     struct source *src = xcalloc((size_t)nsrc, sizeof(*src));
@@ -348,12 +457,14 @@ int cmd_analyze(int argc, char **argv)
     }
     int rc = EXIT_OK;
     if (!run.json)
-        report(eng, lines, events, stdout);
+        report(eng, &run, lines, events, stdout);
     if (outbuf_flush(&run.ob, stdout) < 0 || fflush(stdout) != 0) {
         fprintf(stderr, "mailward analyze: cannot write output: %s\n", strerror(errno));
         rc = EXIT_INPUT;
     }
     engine_free(eng);
+    if (run.asn)
+        asn_table_close(run.asn);
     parser_free(parser);
     outbuf_free(&run.ob);
     free(src);

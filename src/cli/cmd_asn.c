@@ -117,9 +117,9 @@ static const char *repo_path(char *buf, size_t n, const char *rel)
 #endif
 }
 
-/* default_db - the table to read when --db is not given; NULL (message
- * printed) when there is none */
-static const char *default_db(char *buf, size_t n)
+/* cli_asn_default_db - the table to read when none is given; NULL when
+ * there is none (and a message unless quiet) */
+const char *cli_asn_default_db(char *buf, size_t n, int quiet)
 {
     const char *env = getenv("MAILWARD_ASN_DB");
     if (env && *env)
@@ -129,6 +129,8 @@ static const char *default_db(char *buf, size_t n)
         return repo;
     if (access(SYSTEM_DB, F_OK) == 0)
         return SYSTEM_DB;
+    if (quiet)
+        return NULL;
     fprintf(stderr,
             "mailward asn: no ASN table: MAILWARD_ASN_DB is not set%s%s%s and " SYSTEM_DB
             " does not exist; " FETCH_HINT " (or give --db FILE)\n",
@@ -415,7 +417,7 @@ static int lookup_main(int argc, char **argv)
         return EXIT_USAGE;
     }
     char buf[4096];
-    if (!db && !(db = default_db(buf, sizeof(buf))))
+    if (!db && !(db = cli_asn_default_db(buf, sizeof(buf), 0)))
         return EXIT_INPUT;
     struct asn_err err;
     struct asn_table *t = asn_table_open(db, &err);

@@ -116,7 +116,7 @@ static void json_time(struct outbuf *ob, const char *name, const struct mw_time 
     outbuf_putc(ob, '"');
 }
 
-void finding_write_json(struct outbuf *ob, const struct finding *f)
+void finding_write_json(struct outbuf *ob, const struct finding *f, finding_extra_fn extra, void *ctx)
 {
     outbuf_puts_lit(ob, "{\"kind\":\"");
     outbuf_puts(ob, finding_kind_name(f->kind));
@@ -162,5 +162,7 @@ void finding_write_json(struct outbuf *ob, const struct finding *f)
         outbuf_puts_lit(ob, ",\"summary\":");
         outbuf_put_json_string(ob, f->summary, strlen(f->summary));
     }
+    if (extra)
+        extra(ob, f, ctx);
     outbuf_puts_lit(ob, "}\n");
 }

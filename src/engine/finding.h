@@ -71,6 +71,9 @@ int64_t finding_get_num(const struct finding *f, const char *name);
 void finding_add_example(struct finding *f, const struct mw_event *ev);
 /* finding_seen - widen first/last seen with an event's time */
 void finding_seen(struct finding *f, const struct mw_time *t);
-void finding_write_json(struct outbuf *ob, const struct finding *f);
+/* finding_write_json - one JSON object and a newline; `extra`, if given,
+ * may append more fields (",\"name\":value...") before the closing brace */
+typedef void (*finding_extra_fn)(struct outbuf *ob, const struct finding *f, void *ctx);
+void finding_write_json(struct outbuf *ob, const struct finding *f, finding_extra_fn extra, void *ctx);
 
 #endif

@@ -136,5 +136,23 @@ check "New Year: second line 2026" has '"time":"2026-01-01T00:00:01"' "$tmp/out"
 run events "$tmp/ok.log"
 check "table has a header" has "^TIME" "$tmp/out"
 
+# --- analyze: findings carry the ASNs of their addresses (a table built here)
+printf '198.51.100.0,198.51.100.255,64500,Example Spray Net\n203.0.113.0,203.0.113.255,64501,Example Brute Net\n' >"$tmp/asn.csv"
+"$mw" asn build --keep-special --out "$tmp/t.mwdb" "$tmp/asn.csv" >/dev/null 2>&1
+"$(dirname "$tests")/tools/floodgen" 2000 >"$tmp/flood.log"
+run analyze --json --asn-db "$tmp/t.mwdb" "$tmp/flood.log"
+check "analyze with an ASN table exits 0" test $rc -eq 0
+check "spray finding names its ASN" grep -q '"kind":"password_spray".*"asns":\[{"asn":64500,"org":"Example Spray Net","addresses":30}' "$tmp/out"
+check "brute force finding names its ASN" grep -q '"kind":"brute_force".*"asn":64501' "$tmp/out"
+check "analyze output is JSON" valid_json "$tmp/out"
+run analyze --asn-db "$tmp/t.mwdb" "$tmp/flood.log"
+check "report shows networks by ASN" has "networks: AS64500 Example Spray Net (30)" "$tmp/out"
+printf 'garbage' >"$tmp/bad.mwdb"
+run analyze --json --asn-db "$tmp/bad.mwdb" "$tmp/flood.log"
+check "a corrupt ASN table is reported, analyze goes on" test $rc -eq 0
+check "corrupt table said" has "bad.mwdb" "$tmp/err"
+run analyze --max-memory 1M "$tmp/flood.log"
+check "too small --max-memory is a usage error" test $rc -eq 2
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
