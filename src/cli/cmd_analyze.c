@@ -142,6 +142,17 @@ static void json_asns(struct outbuf *ob, const struct finding *f, void *ctx)
     outbuf_putc(ob, ']');
 }
 
+/* the ASN of an address for the engine's per-account baselines */
+static uint32_t asn_of(void *ctx, struct mw_slice ip)
+{
+    const struct asn_table *t = ctx;
+    struct ipaddr a;
+    struct asn_info info;
+    if (ipaddr_parse(ip.p, ip.n, &a) != IPADDR_OK || asn_table_lookup(t, &a, &info) != 1)
+        return 0;
+    return info.asn;
+}
+
 static void sink(const struct finding *f, bool final, void *ctx)
 {
     struct run *r = ctx;
@@ -410,6 +421,10 @@ int cmd_analyze(int argc, char **argv)
         run.asn = asn_table_open(asn_path, &aerr);
         if (!run.asn)
             fprintf(stderr, "mailward analyze: %s: %s; findings will carry no ASNs\n", asn_path, aerr.msg);
+    }
+    if (run.asn) {
+        cfg.network_of = asn_of;
+        cfg.network_ctx = run.asn;
     }
     int nsrc = argc - optind;
     struct source *src = xcalloc((size_t)nsrc, sizeof(*src));

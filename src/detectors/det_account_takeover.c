@@ -1,30 +1,165 @@
 /*
- * det_account_takeover - a successful login from an address (or network)
- * that an attack finding (brute force, spray) has named: the attacker got
- * in. One finding per account, critical, at the log time of that login, so
- * the sending path can hold the account's mail from that moment on.
+ * det_account_takeover - the attacker got in:
+ *  - a successful login from an address (or network) that an attack finding
+ *    (brute force, spray, stuffing) has named; flagged at that login;
+ *  - or a login from a network (ASN when the caller has a table, else the
+ *    /16 or IPv6 /32) the account never used in at least a day of history,
+ *    followed within the hour by novel_recipients recipients: a traveller's
+ *    first login abroad and ordinary mail is left alone, a hijacker's
+ *    mass mailing is not.
+ * One finding per account, critical; the account is registered ("acct:"),
+ * so det_outbound_spam holds its mail from then on.
+ *
+ * State: a baseline per account (the networks of its logins, bounded).
  */
 #include "detector.h"
+#include "../util/hset.h"
 #include "../util/ipaddr.h"
+#include "../util/ktable.h"
 #include "../util/xalloc.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#define NETS 8
+#define HISTORY_US (24 * 3600 * 1000000LL)
+#define NOVEL_WINDOW_US (3600 * 1000000LL)
+
+struct baseline {
+    int64_t first_us;          /* first login seen */
+    uint32_t logins;
+    uint32_t nets[NETS];
+    uint16_t nnets;
+    int64_t novel_us;          /* login from a new network, 0 = none pending */
+    uint32_t novel_rcpts;      /* recipients sent since */
+    char novel_ip[IPADDR_STRLEN];
+    uint8_t novel_iplen;
+};
+
+struct takeover {
+    struct ktable *accounts;
+};
+
+static double bl_score(const void *v, void *ctx)
+{
+    (void)ctx;
+    return ((const struct baseline *)v)->logins;
+}
+
 static void *to_create(struct engine *e)
 {
-    (void)e;
-    return xcalloc(1, 1);
+    struct takeover *t = xcalloc(1, sizeof(*t));
+    t->accounts = ktable_create(engine_config(e)->max_keys / 2 + 64, sizeof(struct baseline), bl_score, NULL);
+    return t;
 }
 
 static void to_destroy(void *self)
 {
-    free(self);
+    struct takeover *t = self;
+    ktable_free(t->accounts);
+    free(t);
+}
+
+/* the network of an address for baselines */
+static uint32_t network_of(const struct engine_config *c, struct mw_slice ip)
+{
+    if (c->network_of) {
+        uint32_t n = c->network_of(c->network_ctx, ip);
+        if (n)
+            return n;
+    }
+    struct ipaddr a;
+    if (ipaddr_parse(ip.p, ip.n, &a) != IPADDR_OK)
+        return 0;
+    char cidr[IPADDR_CIDRLEN];
+    size_t l = ipaddr_format_cidr(&a, ipaddr_net_bits(&a) == 24 ? 16 : 32, cidr);
+    return hash32(cidr, l);
+}
+
+static void flag(struct engine *e, const struct attempt *a, const struct mw_event *ev, struct mw_slice account,
+                 struct mw_slice ip, const struct finding *attack, const char *how)
+{
+    bool created;
+    struct finding *f = engine_finding(e, FK_ACCOUNT_TAKEOVER, account.p, account.n, ev, &created);
+    int new_ip = ip.n ? strset_add(&f->ips, ip.p, ip.n) : 0;
+    strset_add(&f->accounts, account.p, account.n);
+    strset_add(&f->labels, how, strlen(how));
+    finding_seen(f, &ev->time);
+    if (a)
+        finding_set_num(f, "logins_from_attackers", finding_get_num(f, "logins_from_attackers") + 1);
+    if (attack)
+        finding_set_num(f, "attack_finding", (int64_t)attack->id);
+    finding_add_example(f, ev);
+    if (created) {
+        /* the account's mail from now on is the attacker's (det_outbound_spam) */
+        char key[160];
+        int kl = snprintf(key, sizeof(key), "acct:%.*s", (int)(account.n > 140 ? 140 : account.n), account.p);
+        engine_attacker_add(e, key, (size_t)kl, f);
+        f->severity = SEV_CRITICAL;
+        if (attack)
+            snprintf(f->summary, sizeof(f->summary),
+                     "%.*s logged in from %.*s, an address of %s finding #%llu: the account is compromised",
+                     (int)account.n, account.p, (int)ip.n, ip.p, how, (unsigned long long)attack->id);
+        else
+            snprintf(f->summary, sizeof(f->summary),
+                     "%.*s logged in from %.*s, a network it never used, then mailed many recipients: "
+                     "the account is compromised",
+                     (int)account.n, account.p, (int)ip.n, ip.p);
+    }
+    engine_finding_changed(e, f, created || new_ip == 1);
+}
+
+/* baseline upkeep on a success; a new network opens a watch window */
+static void baseline_login(struct takeover *t, struct engine *e, const struct attempt *a)
+{
+    struct baseline *b = ktable_put(t->accounts, a->account.p, a->account.n, NULL);
+    int64_t now = a->time.epoch_us;
+    if (!b->logins)
+        b->first_us = now;
+    b->logins++;
+    uint32_t net = network_of(engine_config(e), a->ip);
+    if (!net)
+        return;
+    bool known = false;
+    for (uint16_t i = 0; i < b->nnets && i < NETS; i++)
+        known |= b->nets[i] == net;
+    if (known)
+        return;
+    if (b->logins > 5 && now - b->first_us >= HISTORY_US && b->nnets) {
+        b->novel_us = now;
+        b->novel_rcpts = 0;
+        size_t l = a->ip.n < sizeof(b->novel_ip) ? a->ip.n : sizeof(b->novel_ip) - 1;
+        memcpy(b->novel_ip, a->ip.p, l);
+        b->novel_iplen = (uint8_t)l;
+    }
+    if (b->nnets < NETS)
+        b->nets[b->nnets++] = net;
+    else
+        b->nets[(b->logins) % NETS] = net; /* keep recent ones */
+}
+
+static void to_event(void *self, struct engine *e, const struct mw_event *ev)
+{
+    struct takeover *t = self;
+    if (ev->kind != MW_KIND_MESSAGE_QUEUED || !ev->account.n)
+        return;
+    struct baseline *b = ktable_get(t->accounts, ev->account.p, ev->account.n);
+    if (!b || !b->novel_us)
+        return;
+    if (ev->time.epoch_us - b->novel_us > NOVEL_WINDOW_US) {
+        b->novel_us = 0;
+        return;
+    }
+    b->novel_rcpts += ev->nrcpt > 0 ? (uint32_t)ev->nrcpt : 1;
+    if (b->novel_rcpts < engine_config(e)->novel_recipients)
+        return;
+    b->novel_us = 0;
+    flag(e, NULL, ev, ev->account, MW_SLICE(b->novel_ip, b->novel_iplen), NULL, "new_network_then_mass_mail");
 }
 
 static void to_attempt(void *self, struct engine *e, const struct attempt *a)
 {
-    (void)self;
+    struct takeover *t = self;
     if (!a->success || !a->ip.n || !a->account.n)
         return;
     const struct finding *attack = engine_attacker_of(e, a->ip.p, a->ip.n);
@@ -37,44 +172,23 @@ static void to_attempt(void *self, struct engine *e, const struct attempt *a)
             attack = engine_attacker_of(e, key, (size_t)n);
         }
     }
-    if (!attack || attack->kind == FK_ACCOUNT_TAKEOVER)
-        return;
-    bool created;
-    struct finding *f = engine_finding(e, FK_ACCOUNT_TAKEOVER, a->account.p, a->account.n, a->ev, &created);
-    int new_ip = strset_add(&f->ips, a->ip.p, a->ip.n);
-    strset_add(&f->accounts, a->account.p, a->account.n);
-    const char *how = finding_kind_name(attack->kind);
-    strset_add(&f->labels, how, strlen(how));
-    finding_seen(f, &a->time);
-    finding_set_num(f, "logins_from_attackers", finding_get_num(f, "logins_from_attackers") + 1);
-    finding_set_num(f, "attack_finding", (int64_t)attack->id);
-    finding_add_example(f, a->ev);
-    if (created) {
-        /* the account's mail from now on is the attacker's (det_outbound_spam) */
-        char key[160];
-        int kl = snprintf(key, sizeof(key), "acct:%.*s", (int)(a->account.n > 140 ? 140 : a->account.n),
-                          a->account.p);
-        engine_attacker_add(e, key, (size_t)kl, f);
-        f->severity = SEV_CRITICAL;
-        snprintf(f->summary, sizeof(f->summary),
-                 "%.*s logged in from %.*s, an address of %s finding #%llu: the account is compromised",
-                 (int)a->account.n, a->account.p, (int)a->ip.n, a->ip.p, how,
-                 (unsigned long long)attack->id);
+    if (attack && attack->kind != FK_ACCOUNT_TAKEOVER && attack->kind != FK_OUTBOUND_SPAM) {
+        flag(e, a, a->ev, a->account, a->ip, attack, finding_kind_name(attack->kind));
+        return; /* an attacker's login teaches the baseline nothing */
     }
-    engine_finding_changed(e, f, created || new_ip == 1);
+    baseline_login(t, e, a);
 }
 
 static size_t to_memory_for(size_t k)
 {
-    (void)k;
-    return 0;
+    return ktable_size(k / 2 + 64, sizeof(struct baseline));
 }
 
 const struct detector_ops det_account_takeover = {
     .name = "account_takeover",
     .create = to_create,
     .on_attempt = to_attempt,
-    .on_event = NULL,
+    .on_event = to_event,
     .memory_for = to_memory_for,
     .destroy = to_destroy,
 };

@@ -51,7 +51,15 @@ struct engine_config {
     uint32_t spam_recipients_hour;   /* default 500 */
     /* credential stuffing: stuffing addresses within an hour */
     uint32_t stuffing_min_ips;       /* default 5 */
+    /* takeover: a login from a network the account never used, then this
+     * many recipients within the hour after it */
+    uint32_t novel_recipients;       /* default 100 */
     size_t max_keys;                 /* cap on tracked keys per table (default 200000) */
+    /* the network an address belongs to for per-account baselines: an ASN
+     * when the caller has a table (deterministic lookups only), else NULL
+     * and the engine uses the address's /16 (IPv6 /32) */
+    uint32_t (*network_of)(void *ctx, struct mw_slice ip);
+    void *network_ctx;
 };
 
 typedef void (*engine_sink_fn)(const struct finding *f, bool final, void *ctx);
