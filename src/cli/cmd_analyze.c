@@ -53,6 +53,10 @@ static void analyze_help(FILE *f)
 "                         256M); when full, what matters least (the address\n"
 "                         with the fewest failures, ...) is forgotten first\n"
 "  --max-keys N           or set the keys per table directly (overrides)\n"
+"  --state FILE           per-account baselines (networks of logins, sending\n"
+"                         history) from an earlier run, if FILE exists, and\n"
+"                         written back at the end: yesterday's log teaches\n"
+"                         today's run what is usual\n"
 "  --asn-db FILE          ASN table for the networks of findings (default:\n"
 "                         $MAILWARD_ASN_DB, data/asn.mwdb, /var/lib/mailward/\n"
 "                         asn.mwdb; none: findings carry no ASNs; build one\n"
@@ -254,6 +258,28 @@ static void report(const struct engine *e, const struct run *r, uint64_t lines, 
     }
 }
 
+/* write the state next to the file, then rename it over: never half a file */
+static int save_state(struct engine *e, const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "mailward analyze: %s: cannot write state: %s\n", tmp, strerror(errno));
+        return -1;
+    }
+    int rc = engine_save_state(e, f);
+    if (fclose(f) != 0)
+        rc = -1;
+    if (rc < 0 || rename(tmp, path) < 0) {
+        fprintf(stderr, "mailward analyze: %s: cannot write state: %s; the old state is kept\n", path,
+                strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
 struct source {
     struct logscan ls;
     struct event_store st;
@@ -295,7 +321,7 @@ static int next_of(struct source *s)
 int cmd_analyze(int argc, char **argv)
 {
     enum { OPT_JSON = 1000, OPT_FORMAT, OPT_YEAR, OPT_TZ, OPT_BF, OPT_BW, OPT_KEYS, OPT_SA, OPT_SR,
-           OPT_MEM, OPT_NOPROG, OPT_ASNDB };
+           OPT_MEM, OPT_NOPROG, OPT_ASNDB, OPT_STATE };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"format", required_argument, NULL, OPT_FORMAT},
@@ -307,6 +333,7 @@ int cmd_analyze(int argc, char **argv)
         {"max-memory", required_argument, NULL, OPT_MEM},
         {"no-progress", no_argument, NULL, OPT_NOPROG},
         {"asn-db", required_argument, NULL, OPT_ASNDB},
+        {"state", required_argument, NULL, OPT_STATE},
         {"spray-accounts", required_argument, NULL, OPT_SA},
         {"spam-recipients", required_argument, NULL, OPT_SR},
         {"help", no_argument, NULL, 'h'},
@@ -320,6 +347,7 @@ int cmd_analyze(int argc, char **argv)
     size_t max_memory = 256u << 20;
     int progress = isatty(STDERR_FILENO);
     const char *asn_path = NULL;
+    const char *state_path = NULL;
     int keys_given = 0;
     optind = 1;
     opterr = 0;
@@ -393,6 +421,9 @@ int cmd_analyze(int argc, char **argv)
         case OPT_ASNDB:
             asn_path = optarg;
             break;
+        case OPT_STATE:
+            state_path = optarg;
+            break;
         case 'h':
             analyze_help(stdout);
             return EXIT_OK;
@@ -432,6 +463,21 @@ int cmd_analyze(int argc, char **argv)
     outbuf_init(&run.ob, 1 << 16);
     struct engine *eng = engine_create(&cfg, sink, &run);
     uint64_t problems = 0, events = 0, backwards = 0;
+    if (state_path) {
+        FILE *sf = fopen(state_path, "r");
+        if (sf) {
+            char err[128];
+            if (engine_load_state(eng, sf, err, sizeof(err)) < 0) {
+                fprintf(stderr, "mailward analyze: %s:%s; the rest of the state is not used\n", state_path, err);
+                problems++;
+            }
+            fclose(sf);
+        } else if (errno != ENOENT) {
+            fprintf(stderr, "mailward analyze: %s: cannot read: %s; starting without state\n", state_path,
+                    strerror(errno));
+            problems++;
+        }
+    }
     for (int i = 0; i < nsrc; i++) {
         if (logscan_open(&src[i].ls, argv[optind + i], parser, &sopts) < 0) {
             problems++;
@@ -464,6 +510,8 @@ int cmd_analyze(int argc, char **argv)
     if (progress && events >= 0x40000)
         fputs("\r\033[K", stderr);
     engine_finish(eng);
+    if (state_path && save_state(eng, state_path) < 0)
+        problems++;
     uint64_t lines = parser_stats(parser)->lines;
     for (int i = 0; i < nsrc; i++) {
         if (src[i].open)

@@ -19,6 +19,7 @@
 #include "../util/xalloc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define NETS 8
@@ -179,6 +180,58 @@ static void to_attempt(void *self, struct engine *e, const struct attempt *a)
     baseline_login(t, e, a);
 }
 
+static bool plain(const char *k, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (k[i] == '\t' || k[i] == '\n' || k[i] == '\r' || !k[i])
+            return false;
+    return n > 0;
+}
+
+static void save_one(const char *key, size_t keylen, void *value, void *ctx)
+{
+    const struct baseline *b = value;
+    if (!plain(key, keylen))
+        return;
+    fprintf(ctx, "account_takeover\t%.*s\t%lld\t%u\t", (int)keylen, key, (long long)b->first_us, b->logins);
+    for (uint16_t i = 0; i < b->nnets && i < NETS; i++)
+        fprintf(ctx, "%s%08x", i ? "," : "", b->nets[i]);
+    fputc('\n', ctx);
+}
+
+static void to_save(void *self, FILE *f)
+{
+    struct takeover *t = self;
+    ktable_foreach(t->accounts, save_one, f);
+}
+
+/* "ACCOUNT\tfirst_us\tlogins\tnet,net,..." */
+static int to_load(void *self, const char *line)
+{
+    struct takeover *t = self;
+    const char *t1 = strchr(line, '\t');
+    if (!t1 || t1 == line)
+        return -1;
+    long long first;
+    unsigned logins;
+    int used = 0;
+    if (sscanf(t1 + 1, "%lld\t%u\t%n", &first, &logins, &used) != 2 || !used)
+        return -1;
+    struct baseline *b = ktable_put(t->accounts, line, (size_t)(t1 - line), NULL);
+    memset(b, 0, sizeof(*b));
+    b->first_us = first;
+    b->logins = logins;
+    for (const char *p = t1 + 1 + used; *p && b->nnets < NETS;) {
+        char *end;
+        unsigned long v = strtoul(p, &end, 16);
+        if (end == p || (*end && *end != ','))
+            return -1;
+        b->nets[b->nnets++] = (uint32_t)v;
+        p = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
 static size_t to_memory_for(size_t k)
 {
     return ktable_size(k / 2 + 64, sizeof(struct baseline));
@@ -189,6 +242,8 @@ const struct detector_ops det_account_takeover = {
     .create = to_create,
     .on_attempt = to_attempt,
     .on_event = to_event,
+    .save = to_save,
+    .load = to_load,
     .memory_for = to_memory_for,
     .destroy = to_destroy,
 };

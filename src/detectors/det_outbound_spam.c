@@ -114,6 +114,44 @@ static void os_event(void *self, struct engine *e, const struct mw_event *ev)
     engine_finding_changed(e, f, created || new_ip == 1 || step);
 }
 
+static void save_one(const char *key, size_t keylen, void *value, void *ctx)
+{
+    const struct sender *s = value;
+    for (size_t i = 0; i < keylen; i++)
+        if (key[i] == '\t' || key[i] == '\n' || key[i] == '\r' || !key[i])
+            return;
+    uint32_t best = s->cur > s->max_before ? s->cur : s->max_before;
+    fprintf(ctx, "outbound_spam\t%.*s\t%lld\t%u\t%llu\t%llu\n", (int)keylen, key, (long long)s->first_hour,
+            best, (unsigned long long)s->messages, (unsigned long long)s->recipients);
+}
+
+static void os_save(void *self, FILE *f)
+{
+    struct ospam *o = self;
+    ktable_foreach(o->senders, save_one, f);
+}
+
+/* "ACCOUNT\tfirst_hour\tbusiest_hour\tmessages\trecipients" */
+static int os_load(void *self, const char *line)
+{
+    struct ospam *o = self;
+    const char *t1 = strchr(line, '\t');
+    if (!t1 || t1 == line)
+        return -1;
+    long long first;
+    unsigned best;
+    unsigned long long msgs, rcpts;
+    if (sscanf(t1 + 1, "%lld\t%u\t%llu\t%llu", &first, &best, &msgs, &rcpts) != 4)
+        return -1;
+    struct sender *s = ktable_put(o->senders, line, (size_t)(t1 - line), NULL);
+    memset(s, 0, sizeof(*s));
+    s->first_hour = first;
+    s->max_before = best;
+    s->messages = msgs;
+    s->recipients = rcpts;
+    return 0;
+}
+
 static size_t os_memory_for(size_t k)
 {
     return ktable_size(k, sizeof(struct sender));
@@ -124,6 +162,8 @@ const struct detector_ops det_outbound_spam = {
     .create = os_create,
     .on_attempt = NULL,
     .on_event = os_event,
+    .save = os_save,
+    .load = os_load,
     .memory_for = os_memory_for,
     .destroy = os_destroy,
 };

@@ -8,6 +8,8 @@
 #ifndef MW_DETECTOR_H
 #define MW_DETECTOR_H
 
+#include <stdio.h>
+
 #include "../engine/engine.h"
 
 struct detector_ops {
@@ -20,6 +22,10 @@ struct detector_ops {
     void (*destroy)(void *self);
     /* bytes of state it will hold for a max_keys (its tables), for --max-memory */
     size_t (*memory_for)(size_t max_keys);
+    /* baselines kept across runs (--state): save writes lines "<name>\t...",
+     * load takes one such line (after "<name>\t"); -1 if malformed. NULL if none */
+    void (*save)(void *self, FILE *f);
+    int (*load)(void *self, const char *line);
 };
 
 extern const struct detector_ops det_brute_force;

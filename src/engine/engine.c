@@ -221,6 +221,63 @@ const struct finding *engine_attacker_of(struct engine *e, const char *key, size
     return idx && *idx && *idx <= e->nfindings ? e->findings[*idx - 1] : NULL;
 }
 
+#define STATE_MAGIC "mailward-state 1\n"
+
+int engine_save_state(struct engine *e, FILE *f)
+{
+    fputs(STATE_MAGIC, f);
+    for (size_t i = 0; i < NDETECTORS; i++)
+        if (detectors[i]->save)
+            detectors[i]->save(e->state[i], f);
+    return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+}
+
+int engine_load_state(struct engine *e, FILE *f, char *err, size_t errlen)
+{
+    char line[1024];
+    unsigned long n = 0;
+    while (fgets(line, sizeof(line), f)) {
+        n++;
+        size_t len = strlen(line);
+        if (len && line[len - 1] == '\n')
+            line[--len] = '\0';
+        else if (!feof(f)) {
+            snprintf(err, errlen, "%lu: line too long", n);
+            return -1;
+        }
+        if (n == 1) {
+            if (strcmp(line, "mailward-state 1") != 0) {
+                snprintf(err, errlen, "1: not a mailward state file (version 1)");
+                return -1;
+            }
+            continue;
+        }
+        const char *tab = strchr(line, '\t');
+        size_t i = 0;
+        for (; tab && i < NDETECTORS; i++)
+            if (detectors[i]->load && strlen(detectors[i]->name) == (size_t)(tab - line) &&
+                memcmp(detectors[i]->name, line, (size_t)(tab - line)) == 0)
+                break;
+        if (!tab || i == NDETECTORS) {
+            snprintf(err, errlen, "%lu: unknown record", n);
+            return -1;
+        }
+        if (detectors[i]->load(e->state[i], tab + 1) < 0) {
+            snprintf(err, errlen, "%lu: malformed %s record", n, detectors[i]->name);
+            return -1;
+        }
+    }
+    if (ferror(f)) {
+        snprintf(err, errlen, "%lu: read error", n);
+        return -1;
+    }
+    if (n == 0) {
+        snprintf(err, errlen, "1: empty file");
+        return -1;
+    }
+    return 0;
+}
+
 size_t engine_nfindings(const struct engine *e)
 {
     return e->nfindings;

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../event/event.h"
 #include "finding.h"
@@ -75,6 +76,13 @@ size_t engine_memory(const struct engine *e);
 /* engine_keys_for_memory - the largest max_keys whose engine stays within
  * `bytes` of state (probing, deterministic); 0 if even 1000 keys do not fit */
 size_t engine_keys_for_memory(const struct engine_config *c, size_t bytes);
+/* engine_save_state - the detectors' baselines (per-account networks,
+ * sending history) as text; -1 on a write error (errno set) */
+int engine_save_state(struct engine *e, FILE *f);
+/* engine_load_state - read what engine_save_state wrote; -1 with
+ * "LINE: what" in err for a malformed or foreign file (state loaded up to
+ * there is kept) */
+int engine_load_state(struct engine *e, FILE *f, char *err, size_t errlen);
 /* engine_event - feed one event (events should come in time order) */
 void engine_event(struct engine *e, const struct mw_event *ev);
 /* engine_finish - flush pending attempts and report findings changed since

@@ -154,5 +154,26 @@ check "corrupt table said" has "bad.mwdb" "$tmp/err"
 run analyze --max-memory 1M "$tmp/flood.log"
 check "too small --max-memory is a usage error" test $rc -eq 2
 
+# --- analyze --state: yesterday's log teaches today's run what is usual
+day1="$tests/fixtures/state/day1.log"
+day2="$tests/fixtures/state/day2.log"
+run analyze --json "$day2"
+check "without state, no history: nothing flagged" test "$(grep -c outbound_spam "$tmp/out")" -eq 0
+run analyze --json --state "$tmp/state" "$day1"
+check "state written" has "^mailward-state 1" "$tmp/state"
+check "state has the newsletter's busiest hour" grep -q "^outbound_spam	news@example.com	[0-9]*	600	" "$tmp/state"
+run analyze --json --state "$tmp/state" "$day2"
+check "with state: the quiet account's burst is flagged" grep -q '"kind":"outbound_spam".*"accounts":\["bob@example.com"\]' "$tmp/out"
+check "with state: the newsletter is not" test "$(grep -c 'news@example.com' "$tmp/out")" -eq 0
+printf 'mailward-state 1\noutbound_spam\tx@example.com\tnot-a-number\n' >"$tmp/badstate"
+run analyze --json --state "$tmp/badstate" "$day2"
+check "a malformed state is reported with file:line" has "badstate:2: malformed outbound_spam record" "$tmp/err"
+check "a malformed state exits 1" test $rc -eq 1
+printf 'something else\n' >"$tmp/foreign"
+run analyze --json --state "$tmp/foreign" "$day2"
+check "a foreign file is not taken for state" has "foreign:1: not a mailward state file" "$tmp/err"
+run analyze --json --state /nonexistent-dir/state "$day2"
+check "an unwritable state path is reported" has "cannot write state" "$tmp/err"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
