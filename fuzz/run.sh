@@ -4,6 +4,7 @@
 #   fuzz_line    every log parser (seeds: every fixture log line)
 #   fuzz_ipaddr  address parsing, the ASN table loader, the CSV row parser
 #                (seeds: addresses and CSV rows)
+#   fuzz_state   the --state file reader (seeds: a saved state)
 # Usage: fuzz/run.sh [SECONDS]   (default 60, split across the targets)
 # A crash leaves fuzz/crash-* and makes this script exit non-zero.
 set -euo pipefail
@@ -11,13 +12,13 @@ secs=${1:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 build=$top/build-fuzz
-targets=(fuzz_line fuzz_ipaddr)
+targets=(fuzz_line fuzz_ipaddr fuzz_state)
 cmake -S "$top" -B "$build" -DCMAKE_C_COMPILER=clang -DMW_FUZZ=ON -DMW_TESTS=OFF \
       -DMW_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >/dev/null
 
 corpus=$top/fuzz/corpus-run
-mkdir -p "$corpus/fuzz_line" "$corpus/fuzz_ipaddr"
+mkdir -p "$corpus/fuzz_line" "$corpus/fuzz_ipaddr" "$corpus/fuzz_state"
 # fuzz_line seeds: each fixture line as its own input, behind a format byte
 i=0
 while IFS= read -r -d '' f; do
@@ -34,6 +35,7 @@ done
 printf '\0031.0.0.0,1.0.0.255,13335,Cloudflare, Inc.' >"$corpus/fuzz_ipaddr/csv-1"
 printf '\0032001:db8::,2001:db8::ffff,64496,"Example, ""quoted"""' >"$corpus/fuzz_ipaddr/csv-2"
 printf '\002' >"$corpus/fuzz_ipaddr/patch-0"
+printf 'mailward-state 1\naccount_takeover\ta@example.com\t1795140007000000\t18\t5c20add7,0000abcd\noutbound_spam\ta@example.com\t498650\t600\t18\t1800\n' >"$corpus/fuzz_state/seed-1"
 
 per=$(( secs / ${#targets[@]} ))
 [ "$per" -ge 5 ] || per=5
