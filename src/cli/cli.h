@@ -18,6 +18,22 @@
 int cmd_events(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 
+#include "../sources/logscan.h"
+#include "../sources/parser.h"
+
+/* The options of every command that reads logs; add LOGOPTS_LONG to the
+ * command's getopt_long table and pass each option to cli_log_option(). */
+enum { LOGOPT_FORMAT = 900, LOGOPT_YEAR, LOGOPT_TZ, LOGOPT_MAXLINE };
+#define LOGOPTS_LONG                                              \
+    {"format", required_argument, NULL, LOGOPT_FORMAT},           \
+        {"year", required_argument, NULL, LOGOPT_YEAR},           \
+        {"tz", required_argument, NULL, LOGOPT_TZ},               \
+        {"max-line-length", required_argument, NULL, LOGOPT_MAXLINE}
+
+/* cli_log_option - 1 handled, 0 not a log option, -1 bad value (said on stderr) */
+int cli_log_option(int c, const char *cmd, const char *arg, struct parser_opts *popts,
+                   struct logscan_opts *sopts);
+
 /* cli_parse_tz - "UTC", "Z", "+01:00", "-0500", "+02" -> minutes east; -1 if not */
 int cli_parse_tz(const char *s, int *out);
 /* cli_parse_size - "65536", "64K", "64M", "1G" -> bytes; -1 if not */

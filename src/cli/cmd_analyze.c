@@ -43,6 +43,7 @@ static void analyze_help(FILE *f)
 "  --format FMT           as for 'mailward events' (default auto)\n"
 "  --year YYYY            year of the first syslog line without a year\n"
 "  --tz ±HH:MM|UTC        zone of timestamps that carry none\n"
+"  --max-line-length N    longer lines are reported and skipped (65536)\n"
 "  --brute-failures N     failures from one address that make a brute force (10)\n"
 "  --brute-window S       ... within S seconds (600)\n"
 "  --spray-accounts N     accounts one password fingerprint must fail on to\n"
@@ -320,13 +321,11 @@ static int next_of(struct source *s)
 
 int cmd_analyze(int argc, char **argv)
 {
-    enum { OPT_JSON = 1000, OPT_FORMAT, OPT_YEAR, OPT_TZ, OPT_BF, OPT_BW, OPT_KEYS, OPT_SA, OPT_SR,
+    enum { OPT_JSON = 1000, OPT_BF, OPT_BW, OPT_KEYS, OPT_SA, OPT_SR,
            OPT_MEM, OPT_NOPROG, OPT_ASNDB, OPT_STATE };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"year", required_argument, NULL, OPT_YEAR},
-        {"tz", required_argument, NULL, OPT_TZ},
+        LOGOPTS_LONG,
         {"brute-failures", required_argument, NULL, OPT_BF},
         {"brute-window", required_argument, NULL, OPT_BW},
         {"max-keys", required_argument, NULL, OPT_KEYS},
@@ -358,31 +357,6 @@ int cmd_analyze(int argc, char **argv)
         switch (c) {
         case OPT_JSON:
             run.json = 1;
-            break;
-        case OPT_FORMAT: {
-            int f = parser_format_from_name(optarg);
-            if (f < 0) {
-                fprintf(stderr, "mailward analyze: unknown --format '%s'; use one of %s\n", optarg,
-                        parser_format_list());
-                return EXIT_USAGE;
-            }
-            popts.format = (enum mw_format)f;
-            break;
-        }
-        case OPT_YEAR:
-            v = strtol(optarg, &end, 10);
-            if (*end || v < 1970 || v > 9999) {
-                fprintf(stderr, "mailward analyze: --year wants a year like 2026, not '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            sopts.year = (int)v;
-            break;
-        case OPT_TZ:
-            if (cli_parse_tz(optarg, &sopts.tz_min) < 0) {
-                fprintf(stderr, "mailward analyze: --tz wants +HH:MM, -HHMM or UTC, not '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            sopts.tz_set = true;
             break;
         case OPT_BF:
         case OPT_BW:
@@ -428,6 +402,12 @@ int cmd_analyze(int argc, char **argv)
             analyze_help(stdout);
             return EXIT_OK;
         default:
+            switch (cli_log_option(c, "analyze", optarg, &popts, &sopts)) {
+            case 1:
+                continue;
+            case -1:
+                return EXIT_USAGE;
+            }
             fprintf(stderr, "mailward analyze: unknown option '%s'; see 'mailward analyze --help'\n",
                     argv[optind - 1]);
             return EXIT_USAGE;

@@ -63,65 +63,12 @@ static void events_help(FILE *f)
             parser_format_list());
 }
 
-int cli_parse_size(const char *s, size_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s || errno)
-        return -1;
-    unsigned shift = 0;
-    if (*end == 'K' || *end == 'k')
-        shift = 10;
-    else if (*end == 'M' || *end == 'm')
-        shift = 20;
-    else if (*end == 'G' || *end == 'g')
-        shift = 30;
-    else if (*end)
-        return -1;
-    if (shift && end[1] && !(end[1] == 'B' && !end[2]) && !(end[1] == 'i' && end[2] == 'B' && !end[3]))
-        return -1;
-    if (v > (~0ull >> shift))
-        return -1;
-    *out = (size_t)(v << shift);
-    return 0;
-}
-
-int cli_parse_tz(const char *s, int *out)
-{
-    if (strcmp(s, "UTC") == 0 || strcmp(s, "Z") == 0 || strcmp(s, "utc") == 0) {
-        *out = 0;
-        return 0;
-    }
-    int sign = 1;
-    if (*s == '+' || *s == '-') {
-        sign = *s == '-' ? -1 : 1;
-        s++;
-    } else {
-        return -1;
-    }
-    int hh, mm = 0;
-    char extra;
-    if (sscanf(s, "%2d:%2d%c", &hh, &mm, &extra) == 2 ||
-        (strlen(s) == 4 && sscanf(s, "%2d%2d%c", &hh, &mm, &extra) == 2) ||
-        (strlen(s) == 2 && sscanf(s, "%2d%c", &hh, &extra) == 1)) {
-        if (hh > 23 || mm > 59)
-            return -1;
-        *out = sign * (hh * 60 + mm);
-        return 0;
-    }
-    return -1;
-}
-
 int cmd_events(int argc, char **argv)
 {
-    enum { OPT_JSON = 1000, OPT_FORMAT, OPT_YEAR, OPT_TZ, OPT_MAXLINE, OPT_STATS };
+    enum { OPT_JSON = 1000, OPT_STATS };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"year", required_argument, NULL, OPT_YEAR},
-        {"tz", required_argument, NULL, OPT_TZ},
-        {"max-line-length", required_argument, NULL, OPT_MAXLINE},
+        LOGOPTS_LONG,
         {"stats", no_argument, NULL, OPT_STATS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -133,46 +80,10 @@ int cmd_events(int argc, char **argv)
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-        char *end;
         switch (c) {
         case OPT_JSON:
             json = 1;
             break;
-        case OPT_FORMAT: {
-            int f = parser_format_from_name(optarg);
-            if (f < 0) {
-                fprintf(stderr, "mailward events: unknown --format '%s'; use one of %s\n",
-                        optarg, parser_format_list());
-                return EXIT_USAGE;
-            }
-            popts.format = (enum mw_format)f;
-            break;
-        }
-        case OPT_YEAR: {
-            long y = strtol(optarg, &end, 10);
-            if (*end || y < 1970 || y > 9999) {
-                fprintf(stderr, "mailward events: --year wants a year like 2026, not '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            sopts.year = (int)y;
-            break;
-        }
-        case OPT_TZ:
-            if (cli_parse_tz(optarg, &sopts.tz_min) < 0) {
-                fprintf(stderr, "mailward events: --tz wants +HH:MM, -HHMM or UTC, not '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            sopts.tz_set = true;
-            break;
-        case OPT_MAXLINE: {
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 256 || v > (64L << 20)) {
-                fprintf(stderr, "mailward events: --max-line-length wants 256..67108864 bytes, not '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            sopts.max_line = (size_t)v;
-            break;
-        }
         case OPT_STATS:
             stats = 1;
             break;
@@ -180,6 +91,12 @@ int cmd_events(int argc, char **argv)
             events_help(stdout);
             return EXIT_OK;
         default:
+            switch (cli_log_option(c, "events", optarg, &popts, &sopts)) {
+            case 1:
+                continue;
+            case -1:
+                return EXIT_USAGE;
+            }
             fprintf(stderr, "mailward events: unknown option '%s'; see 'mailward events --help'\n",
                     argv[optind - 1]);
             return EXIT_USAGE;
