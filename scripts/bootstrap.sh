@@ -1,7 +1,8 @@
 #!/bin/bash
 # bootstrap.sh - on a fresh Debian 12: install dependencies, build mailward
-# (optimised) into build/, and run the main job on embedded defaults: read
-# the system's mail log if there is one, else the captured sample.
+# (optimised) into build/, and run the main job on embedded defaults (no
+# config file): `mailward analyze` on the system's mail log if there is one,
+# else on the log captured from the real Debian Postfix and Dovecot.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/install-deps.sh"
@@ -10,5 +11,5 @@ cmake --build "$top/build" -j"$(nproc)" >/dev/null
 echo "built $top/build/mailward ($("$top/build/mailward" --version))"
 log=/var/log/mail.log
 [ -r "$log" ] && [ -s "$log" ] || log=$top/tests/fixtures/real/debian12-mail.log
-echo "mailward events $log"
-"$top/build/mailward" events "$log"
+echo "mailward analyze $log"
+"$top/build/mailward" analyze --no-progress "$log"

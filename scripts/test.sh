@@ -15,7 +15,7 @@ jobs=$(nproc)
 if [ "$(id -u)" -eq 0 ]; then scripts/install-deps.sh; fi
 
 echo "== build (-Werror) and unit/golden/cli tests"
-cmake -S . -B build -DMW_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DMW_WERROR=ON -DMW_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
 # the public ASN data (npm) for the real-data lookups of the asn test
 if [ "$(id -u)" -eq 0 ]; then
@@ -25,7 +25,7 @@ fi
 ctest --test-dir build --output-on-failure -j"$jobs"
 
 echo "== ASan + UBSan build and tests"
-cmake -S . -B build-asan -DMW_WERROR=ON -DMW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake -S . -B build-asan -DMW_WERROR=ON -DMW_SANITIZE=ON -DMW_TESTS=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j"$jobs"

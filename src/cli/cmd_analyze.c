@@ -249,7 +249,8 @@ static void report(const struct engine *e, const struct run *r, uint64_t lines, 
             print_set(out, "addresses", &f->ips, 8);
             print_asns(out, r, f);
             print_set(out, "accounts", &f->accounts, 8);
-            print_set(out, k == FK_BLOCKLISTED ? "lists" : "also", &f->labels, 8);
+            print_set(out, k == FK_BLOCKLISTED ? "lists" : k == FK_PASSWORD_SPRAY ? "passwords (SHA1 prefixes)"
+                           : k == FK_CLEARTEXT_AUTH ? "services" : "also", &f->labels, 8);
             if (f->nexamples)
                 fprintf(out, "    see %s:%llu\n", f->examples[0].file,
                         (unsigned long long)f->examples[0].line);

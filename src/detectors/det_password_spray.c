@@ -61,8 +61,31 @@ static void ipkeep_add(struct ipkeep *k, struct mw_slice ip)
     }
 }
 
+/* the first accounts a password was tried on, by name, so the finding can
+ * name them when it fires */
+#define ACCT_KEEP 6
+#define ACCT_NAME 64
+struct acctkeep {
+    char name[ACCT_KEEP][ACCT_NAME];
+    uint8_t len[ACCT_KEEP];
+    uint8_t n;
+};
+
+static void acctkeep_add(struct acctkeep *k, struct mw_slice a)
+{
+    if (!a.n || a.n >= ACCT_NAME || k->n >= ACCT_KEEP)
+        return;
+    for (uint8_t i = 0; i < k->n; i++)
+        if (k->len[i] == a.n && memcmp(k->name[i], a.p, a.n) == 0)
+            return;
+    memcpy(k->name[k->n], a.p, a.n);
+    k->len[k->n] = (uint8_t)a.n;
+    k->n++;
+}
+
 struct fp_rec {
     struct hset accounts;
+    struct acctkeep names;
     struct ipkeep ips;
     struct mw_time first;
     uint32_t failures;
@@ -272,6 +295,7 @@ static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
         r->failures += a->failures;
         if (acct)
             hs_add(&r->accounts, acct);
+        acctkeep_add(&r->names, a->account);
         ipkeep_add(&r->ips, a->ip);
         if (!r->finding && r->accounts.n >= c->spray_min_accounts) {
             bool created;
@@ -280,6 +304,8 @@ static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
             struct finding *f = fire(s, e, a, key, (size_t)kl, &r->ips, false, &created);
             r->finding = f->id;
             finding_seen(f, &r->first);
+            for (uint8_t i = 0; i < r->names.n; i++)
+                strset_add(&f->accounts, r->names.name[i], r->names.len[i]);
             int new_pw = strset_add(&f->labels, a->pw_fingerprint.p, a->pw_fingerprint.n);
             update(s, e, f, a, created || new_pw == 1);
             return;
