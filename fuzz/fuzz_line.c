@@ -1,13 +1,16 @@
 /*
  * fuzz_line - libFuzzer target for the log line path: the timestamp and
  * header splitter, every server family's parser (auto dispatch and each
- * forced --format), the cross-line tables, the DNSBL reply reader and the
- * JSON and table writers. The input is split into lines like a log file.
+ * forced --format), the cross-line tables, the DNSBL reply reader, the
+ * JSON and table writers, and the detection engine fed with every event
+ * (state bounded by a small max_keys, kept across inputs like a long log).
+ * The input is split into lines like a log file.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "../src/engine/engine.h"
 #include "../src/event/event.h"
 #include "../src/sources/dnsbl.h"
 #include "../src/sources/parser.h"
@@ -19,7 +22,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct mw_parser *parsers[FMT__COUNT];
     static struct outbuf ob;
+    static struct engine *engine;
     if (!parsers[0]) {
+        struct engine_config c;
+        engine_config_defaults(&c);
+        c.max_keys = 2000;
+        engine = engine_create(&c, NULL, NULL);
         for (int f = 0; f < FMT__COUNT; f++) {
             struct parser_opts o = {(enum mw_format)f, 128};
             parsers[f] = parser_create(&o);
@@ -43,6 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (parser_line(p, s, len, &clock, &ev)) {
             event_write_json(&ob, &ev);
             event_write_row(&ob, &ev);
+            engine_event(engine, &ev);
         }
         struct mw_slice list, listed;
         dnsbl_match(s, len, &list, &listed);
