@@ -6,6 +6,10 @@
  *    at least 5 times the account's own busiest earlier hour, from an
  *    account with at least a day of history in the log, so a newsletter
  *    that always sends that much is left alone.
+ *  - or a slow drip: about drip_domains_day distinct recipient domains in
+ *    a day (a 64-register estimate), 5 times the account's busiest earlier
+ *    day, for an account with a day of history: one message per contact
+ *    stays under any hourly limit, but not under this.
  * One finding per account, growing with messages, recipients and the
  * addresses the mail came from.
  *
@@ -13,11 +17,15 @@
  * accounts are evicted first).
  */
 #include "detector.h"
+#include "../util/hset.h"
 #include "../util/ktable.h"
 #include "../util/xalloc.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+#define HLL_M 64 /* registers of the per-day distinct-domain estimate (~13%) */
 
 struct sender {
     int64_t first_hour;     /* first hour this account was seen sending */
@@ -25,8 +33,34 @@ struct sender {
     uint32_t cur;           /* recipients in that hour */
     uint32_t max_before;    /* busiest earlier hour */
     uint64_t messages, recipients;
+    int64_t day;            /* day (log time) of the domain estimate */
+    uint16_t max_domains;   /* most distinct domains on an earlier day */
+    uint8_t hll[HLL_M];     /* distinct recipient domains today */
     uint8_t fired;
 };
+
+static void hll_add(uint8_t *r, uint32_t h)
+{
+    uint32_t j = h & (HLL_M - 1);
+    uint32_t w = h >> 6;
+    uint8_t rank = (uint8_t)(w ? __builtin_clz(w) - 6 + 1 : 27);
+    if (rank > r[j])
+        r[j] = rank;
+}
+
+static uint32_t hll_estimate(const uint8_t *r)
+{
+    double sum = 0;
+    int zeros = 0;
+    for (int j = 0; j < HLL_M; j++) {
+        sum += 1.0 / (double)(1u << r[j]);
+        zeros += r[j] == 0;
+    }
+    double est = 0.709 * HLL_M * HLL_M / sum;
+    if (est <= 2.5 * HLL_M && zeros)
+        est = HLL_M * log((double)HLL_M / zeros); /* linear counting when small */
+    return (uint32_t)(est + 0.5);
+}
 
 struct ospam {
     struct ktable *senders;
@@ -53,9 +87,57 @@ static void os_destroy(void *self)
     free(o);
 }
 
+/* a slow drip: one message per contact, to many distinct domains a day,
+ * under any hourly limit; measured against the account's busiest day */
+static void drip(struct ospam *o, struct engine *e, const struct mw_event *ev)
+{
+    const char *at = memchr(ev->recipient.p, '@', ev->recipient.n);
+    if (!at)
+        return;
+    struct sender *s = ktable_get(o->senders, ev->account.p, ev->account.n);
+    if (!s)
+        return; /* the account's messages were never seen queued */
+    int64_t day = ev->time.epoch_us / (86400 * 1000000LL);
+    if (day != s->day) {
+        uint32_t d = hll_estimate(s->hll);
+        if (s->day && d > s->max_domains)
+            s->max_domains = (uint16_t)(d > 65535 ? 65535 : d);
+        s->day = day;
+        memset(s->hll, 0, sizeof(s->hll));
+    }
+    size_t dl = (size_t)(ev->recipient.p + ev->recipient.n - at - 1);
+    hll_add(s->hll, hash32(at + 1, dl));
+    const struct engine_config *c = engine_config(e);
+    if (s->fired)
+        return;
+    uint32_t today = hll_estimate(s->hll);
+    if (today < c->drip_domains_day || today < 5u * s->max_domains ||
+        ev->time.epoch_us / 3600000000LL - s->first_hour < 24)
+        return;
+    s->fired = 1;
+    bool created;
+    struct finding *f = engine_finding(e, FK_OUTBOUND_SPAM, ev->account.p, ev->account.n, ev, &created);
+    f->severity = SEV_HIGH;
+    snprintf(f->summary, sizeof(f->summary),
+             "%.*s mailed about %u different domains today (its busiest day before: %u): a slow drip to "
+             "every contact",
+             (int)ev->account.n, ev->account.p, today, s->max_domains);
+    strset_add(&f->accounts, ev->account.p, ev->account.n);
+    finding_seen(f, &ev->time);
+    finding_set_num(f, "domains_today", today);
+    finding_set_num(f, "busiest_day_domains", s->max_domains);
+    finding_add_example(f, ev);
+    engine_finding_changed(e, f, true);
+}
+
 static void os_event(void *self, struct engine *e, const struct mw_event *ev)
 {
     struct ospam *o = self;
+    if ((ev->kind == MW_KIND_DELIVERY || ev->kind == MW_KIND_DNSBL_LISTING) && ev->account.n &&
+        ev->recipient.n) {
+        drip(o, e, ev);
+        return;
+    }
     if (ev->kind != MW_KIND_MESSAGE_QUEUED || !ev->account.n)
         return;
     const struct engine_config *c = engine_config(e);
@@ -121,8 +203,10 @@ static void save_one(const char *key, size_t keylen, void *value, void *ctx)
         if (key[i] == '\t' || key[i] == '\n' || key[i] == '\r' || !key[i])
             return;
     uint32_t best = s->cur > s->max_before ? s->cur : s->max_before;
-    fprintf(ctx, "outbound_spam\t%.*s\t%lld\t%u\t%llu\t%llu\n", (int)keylen, key, (long long)s->first_hour,
-            best, (unsigned long long)s->messages, (unsigned long long)s->recipients);
+    uint32_t d = hll_estimate(s->hll);
+    uint32_t best_day = d > s->max_domains ? d : s->max_domains;
+    fprintf(ctx, "outbound_spam\t%.*s\t%lld\t%u\t%llu\t%llu\t%u\n", (int)keylen, key, (long long)s->first_hour,
+            best, (unsigned long long)s->messages, (unsigned long long)s->recipients, best_day);
 }
 
 static void os_save(void *self, FILE *f)
@@ -131,7 +215,7 @@ static void os_save(void *self, FILE *f)
     ktable_foreach(o->senders, save_one, f);
 }
 
-/* "ACCOUNT\tfirst_hour\tbusiest_hour\tmessages\trecipients" */
+/* "ACCOUNT\tfirst_hour\tbusiest_hour\tmessages\trecipients[\tbusiest_day_domains]" */
 static int os_load(void *self, const char *line)
 {
     struct ospam *o = self;
@@ -141,7 +225,9 @@ static int os_load(void *self, const char *line)
     long long first;
     unsigned best;
     unsigned long long msgs, rcpts;
-    if (sscanf(t1 + 1, "%lld\t%u\t%llu\t%llu", &first, &best, &msgs, &rcpts) != 4)
+    unsigned days = 0;
+    int got = sscanf(t1 + 1, "%lld\t%u\t%llu\t%llu\t%u", &first, &best, &msgs, &rcpts, &days);
+    if (got != 4 && got != 5)
         return -1;
     struct sender *s = ktable_put(o->senders, line, (size_t)(t1 - line), NULL);
     memset(s, 0, sizeof(*s));
@@ -149,6 +235,7 @@ static int os_load(void *self, const char *line)
     s->max_before = best;
     s->messages = msgs;
     s->recipients = rcpts;
+    s->max_domains = (uint16_t)(days > 65535 ? 65535 : days);
     return 0;
 }
 

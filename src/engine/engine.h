@@ -50,6 +50,7 @@ struct engine_config {
     uint32_t spray_net_accounts;     /* default 10 */
     /* outbound spam: recipients within an hour (and 5x the account's record) */
     uint32_t spam_recipients_hour;   /* default 500 */
+    uint32_t drip_domains_day;       /* distinct recipient domains a day, default 100 */
     /* credential stuffing: stuffing addresses within an hour */
     uint32_t stuffing_min_ips;       /* default 5 */
     /* takeover: a login from a network the account never used, then this
