@@ -2,6 +2,9 @@
 """mailsim_check - check tools/mailsim's output, and mailward's reading of it.
 
   tools/mailsim_check.py [--users N] [--days D] [--seed S] [--mailward BIN] [--keep DIR]
+                         [MAILSIM OPTION...]
+
+Any other option (e.g. --profile full, --stuffing-ips 500) goes to mailsim.
 
 1. Runs mailsim (with --truth and --shapes) and checks the log's own
    invariants: times never go backwards; a Postfix queue id's lines come in
@@ -111,13 +114,14 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--mailward", default=None, help="a built mailward binary to compare with")
     ap.add_argument("--keep", default=None, help="leave the log, truth, shapes and events here")
-    a = ap.parse_args()
+    a, extra = ap.parse_known_args()
     tmp = a.keep or tempfile.mkdtemp(prefix="mailsim-check.")
     os.makedirs(tmp, exist_ok=True)
     log, truth, shapes, events = (os.path.join(tmp, x) for x in ("mail.log", "truth.json", "shapes.tsv", "events.json"))
     try:
         subprocess.run([os.path.join(HERE, "mailsim"), "--users", str(a.users), "--days", str(a.days),
-                        "--seed", str(a.seed), "--out", log, "--truth", truth, "--shapes", shapes], check=True)
+                        "--seed", str(a.seed), "--out", log, "--truth", truth, "--shapes", shapes] + extra,
+                       check=True)
         problems = collections.defaultdict(list)
         nlines = check_log(log, problems)
         t = json.load(open(truth))
