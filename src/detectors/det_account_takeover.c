@@ -1,10 +1,13 @@
 /*
  * det_account_takeover - the attacker got in:
- *  - a successful login from an address (or network) that an attack finding
- *    (brute force, spray, stuffing) has named; flagged at that login;
+ *  - a successful login from an address that an attack finding (brute
+ *    force, spray, stuffing) has named, or, if the login is from a network
+ *    new to the account, from an IPv6 /64 holding a campaign's addresses;
+ *    flagged at that login;
  *  - or a login from a network (ASN when the caller has a table, else the
  *    /16 or IPv6 /32) the account never used in at least a day of history,
- *    followed within the hour by novel_recipients recipients: a traveller's
+ *    followed within the hour by deliveries to novel_recipients recipients
+ *    outside the account's own domain: a traveller's
  *    first login abroad and ordinary mail is left alone, a hijacker's
  *    mass mailing is not.
  * One finding per account, critical; the account is registered ("acct:"),
@@ -21,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define NETS 8
 #define HISTORY_US (24 * 3600 * 1000000LL)
@@ -78,7 +82,7 @@ static uint32_t network_of(const struct engine_config *c, struct mw_slice ip)
 }
 
 static void flag(struct engine *e, const struct attempt *a, const struct mw_event *ev, struct mw_slice account,
-                 struct mw_slice ip, const struct finding *attack, const char *how)
+                 struct mw_slice ip, const struct finding *attack, const char *how, bool by_network)
 {
     bool created;
     struct finding *f = engine_finding(e, FK_ACCOUNT_TAKEOVER, account.p, account.n, ev, &created);
@@ -99,8 +103,10 @@ static void flag(struct engine *e, const struct attempt *a, const struct mw_even
         f->severity = SEV_CRITICAL;
         if (attack)
             snprintf(f->summary, sizeof(f->summary),
-                     "%.*s logged in from %.*s, an address of %s finding #%llu: the account is compromised",
-                     (int)account.n, account.p, (int)ip.n, ip.p, how, (unsigned long long)attack->id);
+                     "%.*s logged in from %.*s, %s of %s finding #%llu: the account is compromised",
+                     (int)account.n, account.p, (int)ip.n, ip.p,
+                     by_network ? "new to the account and in a network" : "an address", how,
+                     (unsigned long long)attack->id);
         else
             snprintf(f->summary, sizeof(f->summary),
                      "%.*s logged in from %.*s, a network it never used, then mailed many recipients: "
@@ -108,6 +114,19 @@ static void flag(struct engine *e, const struct attempt *a, const struct mw_even
                      (int)account.n, account.p, (int)ip.n, ip.p);
     }
     engine_finding_changed(e, f, created || new_ip == 1);
+}
+
+/* is this login from a network the account has a baseline without? */
+static bool new_network_for(struct takeover *t, struct engine *e, const struct attempt *a)
+{
+    struct baseline *b = ktable_get(t->accounts, a->account.p, a->account.n);
+    if (!b || !b->logins)
+        return false;
+    uint32_t net = network_of(engine_config(e), a->ip);
+    for (uint16_t i = 0; i < b->nnets && i < NETS; i++)
+        if (b->nets[i] == net)
+            return false;
+    return net != 0;
 }
 
 /* baseline upkeep on a success; a new network opens a watch window */
@@ -139,10 +158,25 @@ static void baseline_login(struct takeover *t, struct engine *e, const struct at
         b->nets[(b->logins) % NETS] = net; /* keep recent ones */
 }
 
+/* a recipient outside the sender's own domain (a reply-all to colleagues
+ * is not mass mail) */
+static bool external(struct mw_slice account, struct mw_slice rcpt)
+{
+    const char *ra = memchr(rcpt.p, '@', rcpt.n);
+    const char *aa = memchr(account.p, '@', account.n);
+    if (!ra)
+        return false;
+    if (!aa)
+        return true;
+    size_t rl = (size_t)(rcpt.p + rcpt.n - ra), al = (size_t)(account.p + account.n - aa);
+    return rl != al || strncasecmp(ra, aa, rl) != 0;
+}
+
 static void to_event(void *self, struct engine *e, const struct mw_event *ev)
 {
     struct takeover *t = self;
-    if (ev->kind != MW_KIND_MESSAGE_QUEUED || !ev->account.n)
+    if ((ev->kind != MW_KIND_DELIVERY && ev->kind != MW_KIND_DNSBL_LISTING) || !ev->account.n ||
+        !ev->recipient.n)
         return;
     struct baseline *b = ktable_get(t->accounts, ev->account.p, ev->account.n);
     if (!b || !b->novel_us)
@@ -151,11 +185,14 @@ static void to_event(void *self, struct engine *e, const struct mw_event *ev)
         b->novel_us = 0;
         return;
     }
-    b->novel_rcpts += ev->nrcpt > 0 ? (uint32_t)ev->nrcpt : 1;
+    if (!external(ev->account, ev->recipient))
+        return;
+    b->novel_rcpts++;
     if (b->novel_rcpts < engine_config(e)->novel_recipients)
         return;
     b->novel_us = 0;
-    flag(e, NULL, ev, ev->account, MW_SLICE(b->novel_ip, b->novel_iplen), NULL, "new_network_then_mass_mail");
+    flag(e, NULL, ev, ev->account, MW_SLICE(b->novel_ip, b->novel_iplen), NULL, "new_network_then_mass_mail",
+         false);
 }
 
 static void to_attempt(void *self, struct engine *e, const struct attempt *a)
@@ -164,17 +201,25 @@ static void to_attempt(void *self, struct engine *e, const struct attempt *a)
     if (!a->success || !a->ip.n || !a->account.n)
         return;
     const struct finding *attack = engine_attacker_of(e, a->ip.p, a->ip.n);
-    if (!attack) {
+    bool by_network = false;
+    if (!attack && new_network_for(t, e, a)) {
+        /* a network holding a campaign's addresses counts only for a login
+         * that is new to the account: users at home in a /24 that attack
+         * proxies share are not the attackers */
         struct ipaddr ip;
         char cidr[IPADDR_CIDRLEN], key[64];
-        if (ipaddr_parse(a->ip.p, a->ip.n, &ip) == IPADDR_OK) {
+        /* IPv6 /64s only: one customer or site each. An IPv4 /24 of a
+         * residential ISP holds proxies and real users side by side (the
+         * simulator's residential mix flagged dozens of users that way) */
+        if (ipaddr_parse(a->ip.p, a->ip.n, &ip) == IPADDR_OK && ipaddr_net_bits(&ip) == 64) {
             ipaddr_format_net(&ip, cidr);
             int n = snprintf(key, sizeof(key), "net:%s", cidr);
             attack = engine_attacker_of(e, key, (size_t)n);
+            by_network = attack != NULL;
         }
     }
     if (attack && attack->kind != FK_ACCOUNT_TAKEOVER && attack->kind != FK_OUTBOUND_SPAM) {
-        flag(e, a, a->ev, a->account, a->ip, attack, finding_kind_name(attack->kind));
+        flag(e, a, a->ev, a->account, a->ip, attack, finding_kind_name(attack->kind), by_network);
         return; /* an attacker's login teaches the baseline nothing */
     }
     baseline_login(t, e, a);
