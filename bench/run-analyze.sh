@@ -24,6 +24,7 @@ while [ $# -gt 0 ]; do
 done
 command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
 command -v fail2ban-regex >/dev/null || apt-get install -y -qq fail2ban >/dev/null
+command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
 cmake -S "$top" -B "$top/build-bench" -DCMAKE_BUILD_TYPE=Release -DMW_TESTS=OFF >/dev/null
 cmake --build "$top/build-bench" -j"$(nproc)" >/dev/null
 mw=$top/build-bench/mailward
