@@ -4,6 +4,7 @@
  * is the one forgotten when the table is full.
  */
 #include "msglink.h"
+#include "../util/hash.h"
 #include "../util/xalloc.h"
 
 #include <string.h>
@@ -16,16 +17,6 @@ struct msglink {
     size_t ring;     /* next slot to fill */
     uint64_t evictions;
 };
-
-static uint32_t ml_hash(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
-    return h;
-}
 
 struct msglink *msglink_create(size_t cap)
 {
@@ -68,7 +59,7 @@ struct msglink_rec *msglink_get(struct msglink *ml, struct mw_slice key)
 {
     if (key.n == 0 || key.n > MSGLINK_KEY_MAX)
         return NULL;
-    uint32_t h = ml_hash(key.p, key.n);
+    uint32_t h = hash32(key.p, key.n);
     for (int32_t i = ml->buckets[h & (ml->nbuckets - 1)]; i >= 0; i = ml->recs[i].next) {
         struct msglink_rec *r = &ml->recs[i];
         if (r->hash == h && r->keylen == key.n && memcmp(r->key, key.p, key.n) == 0)
@@ -94,7 +85,7 @@ struct msglink_rec *msglink_put(struct msglink *ml, struct mw_slice key)
     memset(r, 0, sizeof(*r));
     r->used = 1;
     r->tls = -1;
-    r->hash = ml_hash(key.p, key.n);
+    r->hash = hash32(key.p, key.n);
     memcpy(r->key, key.p, key.n);
     r->keylen = (uint8_t)key.n;
     uint32_t b = r->hash & (ml->nbuckets - 1);

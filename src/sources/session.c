@@ -2,6 +2,7 @@
  * session - bounded per-process SMTP session table (see session.h).
  */
 #include "session.h"
+#include "../util/hash.h"
 
 #include <string.h>
 
@@ -15,10 +16,7 @@ static uint32_t pid_of(struct mw_slice pid)
 
 static uint32_t host_hash(struct mw_slice h)
 {
-    uint32_t x = 2166136261u;
-    for (uint32_t i = 0; i < h.n; i++)
-        x = (x ^ (unsigned char)h.p[i]) * 16777619u;
-    return x;
+    return hash32(h.p, h.n);
 }
 
 /* Sessions live in a window of SESSION_PROBE slots from their hash; a new

@@ -3,7 +3,6 @@
  * of 32-bit hashes, exact up to its capacity, then only counting (so "how
  * many distinct accounts has this address tried" stays a few bytes however
  * many there are; past the cap the count may overcount repeats).
- * hash32() is the FNV-1a hash of a byte string, never 0.
  */
 #ifndef MW_HSET_H
 #define MW_HSET_H
@@ -11,13 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-static inline uint32_t hash32(const char *p, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 16777619u;
-    return h ? h : 1;
-}
+#include "hash.h"
 
 /* hset_add - add h to set[0..cap) holding *n members; 1 if new, 0 if known */
 static inline int hset_add(uint32_t *set, uint16_t cap, uint16_t *n, uint32_t h)

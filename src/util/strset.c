@@ -2,17 +2,10 @@
  * strset - bounded insertion-ordered string set (see strset.h).
  */
 #include "strset.h"
+#include "hash.h"
 #include "xalloc.h"
 
 #include <string.h>
-
-static uint32_t ss_hash(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
 
 void strset_init(struct strset *s, size_t cap)
 {
@@ -33,7 +26,7 @@ void strset_free(struct strset *s)
 static size_t slot_of(const struct strset *s, const char *str, size_t len, int *found)
 {
     size_t mask = s->nindex - 1;
-    for (size_t i = ss_hash(str, len) & mask;; i = (i + 1) & mask) {
+    for (size_t i = hash32(str, len) & mask;; i = (i + 1) & mask) {
         uint32_t v = s->index[i];
         if (!v) {
             *found = 0;
