@@ -39,6 +39,7 @@ int cli_parse_tz(const char *s, int *out);
 /* cli_parse_size - "65536", "64K", "64M", "1G" -> bytes; -1 if not */
 int cli_parse_size(const char *s, size_t *out);
 int cmd_asn(int argc, char **argv);
+int cmd_passwd(int argc, char **argv);
 /* cli_asn_default_db - $MAILWARD_ASN_DB, data/asn.mwdb of the source tree,
  * /var/lib/mailward/asn.mwdb: the first that exists; NULL if none (with a
  * hint on stderr unless quiet) */

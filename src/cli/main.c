@@ -15,6 +15,7 @@ struct command {
 static const struct command commands[] = {
     {"events", cmd_events, "parse mail logs into normalized events (table or JSON lines)"},
     {"analyze", cmd_analyze, "find brute force, cleartext logins and blocklisting in mail logs"},
+    {"passwd", cmd_passwd, "check a new password; audit a Dovecot passwd-file for weak passwords"},
     {"asn", cmd_asn, "ASN, organisation and country of addresses; 'asn build' compiles the data"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
