@@ -40,6 +40,9 @@ int cli_parse_tz(const char *s, int *out);
 int cli_parse_size(const char *s, size_t *out);
 int cmd_asn(int argc, char **argv);
 int cmd_passwd(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_ctl(int argc, char **argv);
 /* cli_asn_default_db - $MAILWARD_ASN_DB, data/asn.mwdb of the source tree,
  * /var/lib/mailward/asn.mwdb: the first that exists; NULL if none (with a
  * hint on stderr unless quiet) */

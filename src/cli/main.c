@@ -15,6 +15,9 @@ struct command {
 static const struct command commands[] = {
     {"events", cmd_events, "parse mail logs into normalized events (table or JSON lines)"},
     {"analyze", cmd_analyze, "find brute force, cleartext logins and blocklisting in mail logs"},
+    {"serve", cmd_serve, "the live defence: Dovecot auth policy, Postfix policy, admin API"},
+    {"config", cmd_config, "print the effective configuration of 'serve', every key documented"},
+    {"ctl", cmd_ctl, "talk to a running 'serve': findings, bans, flagged and held accounts"},
     {"passwd", cmd_passwd, "check a new password; audit a Dovecot passwd-file for weak passwords"},
     {"asn", cmd_asn, "ASN, organisation and country of addresses; 'asn build' compiles the data"},
 };

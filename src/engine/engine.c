@@ -205,7 +205,7 @@ void engine_finding_changed(struct engine *e, struct finding *f, bool material)
     if (!f->detected_at.valid)
         return;
     uint64_t ips = strset_total(&f->ips), accts = strset_total(&f->accounts);
-    if (!f->emitted || material || ips >= 2 * (f->emitted_ips ? f->emitted_ips : 1) ||
+    if (!f->emitted || material || e->cfg.report_every_change || ips >= 2 * (f->emitted_ips ? f->emitted_ips : 1) ||
         accts >= 2 * (f->emitted_accounts ? f->emitted_accounts : 1))
         report(e, f, false);
 }

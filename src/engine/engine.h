@@ -62,6 +62,10 @@ struct engine_config {
      * and the engine uses the address's /16 (IPv6 /32) */
     uint32_t (*network_of)(void *ctx, struct mw_slice ip);
     void *network_ctx;
+    /* live mode (mailward serve): report a finding at every change, so
+     * each address it gains can be acted on at once (replay reports only
+     * when it doubles or changes materially) */
+    bool report_every_change;
 };
 
 typedef void (*engine_sink_fn)(const struct finding *f, bool final, void *ctx);

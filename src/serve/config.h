@@ -1,0 +1,73 @@
+/*
+ * config - the daemon's settings: one table (name, type, default, bounds,
+ * one line of docs, offset into struct serve_config) drives the config file
+ * parser, command-line overrides, `mailward config` (the effective config
+ * with every key documented) and docs/serve.md's key list.
+ *
+ * File syntax: `key = value` lines; `#` starts a comment; blank lines are
+ * ignored; values may be quoted with "...". Unknown keys and bad values are
+ * errors reported as "FILE:LINE: what" (config_load returns -1 and leaves
+ * the config as it was before the call). Strings are owned by the config
+ * (config_free releases them).
+ */
+#ifndef MW_SERVE_CONFIG_H
+#define MW_SERVE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum flagged_action { FLAGGED_HOLD, FLAGGED_DEFER, FLAGGED_REJECT };
+
+struct serve_config {
+    /* doors */
+    char *http;                  /* ADDR:PORT of the HTTP listener (Dovecot policy, admin API) */
+    char *postfix;               /* ADDR:PORT or unix:PATH of the Postfix policy listener; "" = off */
+    char *state_dir;             /* SQLite database, admin token, saved baselines */
+    char *dovecot_api_header;    /* "Name: value" Dovecot must send; "" = none */
+    /* decisions */
+    uint32_t ban_seconds;        /* how long an attacking address or network stays rejected */
+    uint32_t delay_after;        /* failures from one address (in brute_window) before delays */
+    uint32_t delay_max;          /* longest delay in seconds */
+    uint32_t stale_after;        /* failures with one and the same password before "stale" */
+    int flagged_action;          /* enum flagged_action */
+    bool flag_banned_success;    /* a success from a banned address flags the account */
+    /* detection (as for analyze) */
+    uint32_t brute_failures;
+    uint32_t brute_window;
+    uint32_t spray_accounts;
+    uint32_t spam_recipients;
+    size_t max_memory;           /* cap on the detectors' state */
+    size_t max_bans;             /* addresses/networks banned at once */
+    size_t max_flags;            /* accounts flagged at once */
+    char *asn_db;                /* "auto", a path, or "" for none */
+    /* limits of the doors */
+    size_t max_request;          /* bytes of one HTTP body or Postfix request */
+    uint32_t max_connections;    /* open client connections of each door */
+    uint32_t idle_timeout;       /* seconds an idle connection is kept */
+    /* actions */
+    char *webhook;               /* URL a finding is POSTed to as JSON; "" = none */
+    char *hook_command;          /* command run with a finding on stdin; "" = none */
+    char *release_command;       /* run with a held queue id when an account is released */
+    bool metrics_public;         /* /metrics without the admin token */
+    /* Dovecot's pwhash (weak passwords at login) */
+    char *pwhash_nonce;          /* auth_policy_hash_nonce of Dovecot; "" = unknown */
+    uint32_t pwhash_truncate;    /* auth_policy_hash_truncate of Dovecot (bits) */
+    char *log_level;             /* error, warning, info, debug */
+};
+
+void config_defaults(struct serve_config *c);
+void config_free(struct serve_config *c);
+/* config_copy - deep copy (for reload: parse into a copy, swap on success) */
+void config_copy(struct serve_config *dst, const struct serve_config *src);
+/* config_load - read FILE over c; -1 with "FILE:LINE: what" in err */
+int config_load(struct serve_config *c, const char *path, char *err, size_t errlen);
+/* config_set - one key from text (command line, file); -1 with a reason in err */
+int config_set(struct serve_config *c, const char *key, const char *value, char *err, size_t errlen);
+/* config_write - every key, its value and its documentation, as a valid file */
+void config_write(const struct serve_config *c, FILE *f);
+/* config_write_docs - the key list as Markdown (docs/serve.md) */
+void config_write_docs(FILE *f);
+
+#endif

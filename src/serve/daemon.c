@@ -1,0 +1,533 @@
+/*
+ * daemon - listeners, signals and the timer of `mailward serve` (see daemon.h).
+ */
+#include "daemon.h"
+
+#include "admin.h"
+#include "serve.h"
+#include "store.h"
+#include "../enrich/asn_table.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+struct daemon {
+    struct serve_config cfg;
+    const char *config_path;
+    struct event_base *base;
+    struct evhttp *http;
+    struct evconnlistener *pf;
+    struct serve *serve;
+    struct store *store;
+    struct asn_table *asn;
+    struct admin_ctx admin;
+    char token[80];
+    char api_name[128], api_value[512];  /* dovecot_api_header split */
+    uint64_t open_http, open_postfix;
+    char unix_path[108];
+};
+
+struct pfconn {
+    struct daemon *d;
+    struct bufferevent *bev;
+    struct pfpol_req req;
+    struct pf_session sess;
+};
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void say(const char *fmt, const char *a, const char *b)
+{
+    fprintf(stderr, "mailward serve: ");
+    fprintf(stderr, fmt, a, b);
+    fputc('\n', stderr);
+}
+
+/* ---- Dovecot auth policy over HTTP ---- */
+
+/* errors to Dovecot as JSON too (its log shows the body) */
+static void send_json_error(struct evhttp_request *req, int code, const char *msg)
+{
+    char body[400];
+    dovecot_reply(body, sizeof(body), 0, msg);
+    struct evbuffer *out = evhttp_request_get_output_buffer(req);
+    evbuffer_add(out, body, strlen(body));
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+    evhttp_send_reply(req, code, code == 401 ? "Unauthorized" : code == 405 ? "Method Not Allowed" : "Bad Request",
+                      NULL);
+}
+
+static void dovecot_request(struct daemon *d, struct evhttp_request *req)
+{
+    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+        send_json_error(req, 405, "Dovecot policy requests are POSTs");
+        return;
+    }
+    if (d->api_name[0]) {
+        const char *v = evhttp_find_header(evhttp_request_get_input_headers(req), d->api_name);
+        if (!v || strcmp(v, d->api_value)) {
+            send_json_error(req, 401, "missing or wrong API header (dovecot_api_header)");
+            return;
+        }
+    }
+    struct dovecot_req r;
+    r.command = dovecot_command(evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)));
+    char err[200];
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t n = evbuffer_get_length(in);
+    const char *body = n ? (const char *)evbuffer_pullup(in, -1) : "";
+    const struct serve_metrics *m = serve_metrics(d->serve);
+    if (r.command == DOVECOT_NONE) {
+        ((struct serve_metrics *)m)->dovecot_bad++;
+        send_json_error(req, 400, "need ?command=allow or ?command=report");
+        return;
+    }
+    if (dovecot_parse(&r, body, n, err, sizeof(err)) < 0) {
+        ((struct serve_metrics *)m)->dovecot_bad++;
+        if (strcmp(d->cfg.log_level, "debug") == 0)
+            say("dovecot request: %s%s", err, "");
+        send_json_error(req, 400, err);
+        return;
+    }
+    char reply[256];
+    size_t rn = serve_dovecot(d->serve, now_us(), &r, reply, sizeof(reply));
+    struct evbuffer *out = evhttp_request_get_output_buffer(req);
+    evbuffer_add(out, reply, rn);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+    evhttp_send_reply(req, 200, "OK", NULL);
+}
+
+static void http_cb(struct evhttp_request *req, void *arg)
+{
+    struct daemon *d = arg;
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    if (!path || !*path)
+        path = "/";
+    if (!strncmp(path, "/api/", 5) || !strcmp(path, "/metrics") || !strcmp(path, "/healthz")) {
+        admin_handle(&d->admin, req, path, now_us());
+        return;
+    }
+    dovecot_request(d, req);
+}
+
+/* ---- Postfix policy delegation ---- */
+
+static void pf_close(struct pfconn *c)
+{
+    bufferevent_free(c->bev);
+    c->d->open_postfix--;
+    free(c);
+}
+
+static void pf_read(struct bufferevent *bev, void *arg)
+{
+    struct pfconn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    for (;;) {
+        size_t avail = evbuffer_get_length(in);
+        if (!avail)
+            return;
+        struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF);
+        if (eol.pos < 0) {
+            if (avail > c->d->cfg.max_request) {
+                struct serve_metrics *m = (struct serve_metrics *)serve_metrics(c->d->serve);
+                m->postfix_bad++;
+                fprintf(stderr, "mailward serve: postfix request: a line longer than max_request (%zu); "
+                                "connection closed\n", c->d->cfg.max_request);
+                pf_close(c);
+            }
+            return;
+        }
+        size_t len = (size_t)eol.pos;
+        const char *line = (const char *)evbuffer_pullup(in, (ev_ssize_t)len + 1);
+        enum pfpol_rc rc = pfpol_feed(&c->req, line, len);
+        evbuffer_drain(in, len + 1);
+        if (rc == PFPOL_ERROR) {
+            struct serve_metrics *m = (struct serve_metrics *)serve_metrics(c->d->serve);
+            m->postfix_bad++;
+            fprintf(stderr, "mailward serve: postfix request: %s; connection closed (Postfix applies its "
+                            "default_action)\n", c->req.err);
+            pf_close(c);
+            return;
+        }
+        if (rc == PFPOL_DONE) {
+            char reply[512];
+            size_t n = serve_postfix(c->d->serve, now_us(), &c->sess, &c->req, reply, sizeof(reply));
+            bufferevent_write(bev, reply, n);
+            pfpol_reset(&c->req);
+        }
+    }
+}
+
+static void pf_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    (void)what; /* EOF, error or idle timeout: the connection is done */
+    pf_close(arg);
+}
+
+static void pf_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+    (void)l;
+    (void)sa;
+    (void)salen;
+    struct daemon *d = arg;
+    if (d->open_postfix >= d->cfg.max_connections) {
+        close(fd);
+        return;
+    }
+    struct pfconn *c = calloc(1, sizeof(*c));
+    if (!c) {
+        close(fd);
+        return;
+    }
+    c->d = d;
+    c->bev = bufferevent_socket_new(d->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (!c->bev) {
+        close(fd);
+        free(c);
+        return;
+    }
+    pfpol_init(&c->req, d->cfg.max_request);
+    d->open_postfix++;
+    struct timeval tv = {(time_t)d->cfg.idle_timeout, 0};
+    bufferevent_set_timeouts(c->bev, &tv, NULL);
+    bufferevent_setcb(c->bev, pf_read, NULL, pf_event, c);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/* "ADDR:PORT", "[V6]:PORT", ":PORT" -> host, port */
+static int split_hostport(const char *s, char *host, size_t hostlen, unsigned *port)
+{
+    const char *colon;
+    if (s[0] == '[') {
+        const char *close_b = strchr(s, ']');
+        if (!close_b || close_b[1] != ':')
+            return -1;
+        snprintf(host, hostlen, "%.*s", (int)(close_b - s - 1), s + 1);
+        colon = close_b + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon)
+            return -1;
+        snprintf(host, hostlen, "%.*s", (int)(colon - s), s);
+        if (!host[0])
+            snprintf(host, hostlen, "127.0.0.1");
+    }
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (*end || p < 1 || p > 65535)
+        return -1;
+    *port = (unsigned)p;
+    return 0;
+}
+
+static int listen_postfix(struct daemon *d)
+{
+    const char *spec = d->cfg.postfix;
+    if (!spec || !*spec)
+        return 0;
+    unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
+    if (!strncmp(spec, "unix:", 5)) {
+        struct sockaddr_un un = {0};
+        un.sun_family = AF_UNIX;
+        if (strlen(spec + 5) >= sizeof(un.sun_path)) {
+            say("postfix %s: the socket path is too long%s", spec, "");
+            return -1;
+        }
+        strcpy(un.sun_path, spec + 5);
+        struct stat sb;
+        if (lstat(un.sun_path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+            unlink(un.sun_path); /* a stale socket of an earlier run */
+        d->pf = evconnlistener_new_bind(d->base, pf_accept, d, flags, 1024, (struct sockaddr *)&un, sizeof(un));
+        if (d->pf) {
+            chmod(un.sun_path, 0666);
+            snprintf(d->unix_path, sizeof(d->unix_path), "%s", un.sun_path);
+        }
+    } else {
+        char host[256];
+        unsigned port;
+        if (split_hostport(spec, host, sizeof(host), &port) < 0) {
+            say("postfix \"%s\": expected ADDR:PORT or unix:PATH%s", spec, "");
+            return -1;
+        }
+        struct sockaddr_storage ss;
+        int sl = sizeof(ss);
+        char full[300];
+        snprintf(full, sizeof(full), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
+        if (evutil_parse_sockaddr_port(full, (struct sockaddr *)&ss, &sl) < 0) {
+            say("postfix \"%s\": not a numeric address%s", spec, "");
+            return -1;
+        }
+        d->pf = evconnlistener_new_bind(d->base, pf_accept, d, flags, 1024, (struct sockaddr *)&ss, sl);
+    }
+    if (!d->pf) {
+        fprintf(stderr, "mailward serve: cannot listen on %s for Postfix: %s (another mailward running? set "
+                        "--postfix)\n", spec, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int listen_http(struct daemon *d)
+{
+    char host[256];
+    unsigned port;
+    if (split_hostport(d->cfg.http, host, sizeof(host), &port) < 0) {
+        say("http \"%s\": expected ADDR:PORT%s", d->cfg.http, "");
+        return -1;
+    }
+    d->http = evhttp_new(d->base);
+    evhttp_set_max_body_size(d->http, (ev_ssize_t)d->cfg.max_request);
+    evhttp_set_max_headers_size(d->http, 16384);
+    evhttp_set_timeout(d->http, (int)d->cfg.idle_timeout);
+    evhttp_set_allowed_methods(d->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+    evhttp_set_gencb(d->http, http_cb, d);
+    if (!evhttp_bind_socket_with_handle(d->http, host, (ev_uint16_t)port)) {
+        fprintf(stderr, "mailward serve: cannot listen on %s for HTTP: %s (another mailward running? set --http)\n",
+                d->cfg.http, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- signals, timer ---- */
+
+static void on_stop(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    struct daemon *d = arg;
+    fprintf(stderr, "mailward serve: %s: saving state and stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    event_base_loopbreak(d->base);
+}
+
+static void apply_api_header(struct daemon *d)
+{
+    d->api_name[0] = d->api_value[0] = 0;
+    const char *h = d->cfg.dovecot_api_header;
+    const char *colon = h ? strchr(h, ':') : NULL;
+    if (!colon)
+        return;
+    snprintf(d->api_name, sizeof(d->api_name), "%.*s", (int)(colon - h), h);
+    const char *v = colon + 1;
+    while (*v == ' ')
+        v++;
+    snprintf(d->api_value, sizeof(d->api_value), "%s", v);
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+    (void)sig;
+    (void)what;
+    struct daemon *d = arg;
+    if (!d->config_path) {
+        fprintf(stderr, "mailward serve: SIGHUP: no --config file to reload\n");
+        return;
+    }
+    struct serve_config c;
+    config_copy(&c, &d->cfg);
+    char err[512];
+    if (config_load(&c, d->config_path, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mailward serve: SIGHUP: %s; keeping the running configuration\n", err);
+        config_free(&c);
+        return;
+    }
+    if (strcmp(c.http, d->cfg.http) || strcmp(c.postfix, d->cfg.postfix) || strcmp(c.state_dir, d->cfg.state_dir))
+        fprintf(stderr, "mailward serve: SIGHUP: listeners and state_dir change only on restart\n");
+    serve_reconfigure(d->serve, &c);
+    config_free(&d->cfg);
+    d->cfg = c;
+    apply_api_header(d);
+    d->admin.metrics_public = d->cfg.metrics_public;
+    fprintf(stderr, "mailward serve: SIGHUP: reloaded %s\n", d->config_path);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct daemon *d = arg;
+    serve_tick(d->serve, now_us());
+}
+
+int daemon_token(const char *state_dir, int create, char *out, size_t outlen, char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/admin.token", state_dir);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        char buf[128] = "";
+        if (!fgets(buf, sizeof(buf), f))
+            buf[0] = 0;
+        fclose(f);
+        buf[strcspn(buf, "\r\n")] = 0;
+        if (strlen(buf) < 16) {
+            snprintf(err, errlen, "%s: the token is shorter than 16 characters; delete the file to make a new one",
+                     path);
+            return -1;
+        }
+        snprintf(out, outlen, "%s", buf);
+        return 0;
+    }
+    if (!create) {
+        snprintf(err, errlen, "%s: %s (is the daemon's --state-dir the same? does this user may read it?)", path,
+                 strerror(errno));
+        return -1;
+    }
+    unsigned char raw[24];
+    int rfd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (rfd < 0 || read(rfd, raw, sizeof(raw)) != (ssize_t)sizeof(raw)) {
+        snprintf(err, errlen, "cannot read /dev/urandom for the admin token");
+        if (rfd >= 0)
+            close(rfd);
+        return -1;
+    }
+    close(rfd);
+    static const char hx[] = "0123456789abcdef";
+    char tok[sizeof(raw) * 2 + 1];
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        tok[2 * i] = hx[raw[i] >> 4];
+        tok[2 * i + 1] = hx[raw[i] & 15];
+    }
+    tok[sizeof(tok) - 1] = 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 || write(fd, tok, strlen(tok)) != (ssize_t)strlen(tok) || write(fd, "\n", 1) != 1) {
+        snprintf(err, errlen, "%s: cannot write the admin token: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    snprintf(out, outlen, "%s", tok);
+    return 0;
+}
+
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+static const char *asn_path(const struct serve_config *c, char *buf, size_t n)
+{
+    if (!c->asn_db || !*c->asn_db)
+        return NULL;
+    if (strcmp(c->asn_db, "auto"))
+        return c->asn_db;
+    const char *env = getenv("MAILWARD_ASN_DB");
+    const char *cands[] = {env, MW_SOURCE_DIR "/data/asn.mwdb", "/var/lib/mailward/asn.mwdb"};
+    for (size_t i = 0; i < 3; i++)
+        if (cands[i] && access(cands[i], R_OK) == 0) {
+            snprintf(buf, n, "%s", cands[i]);
+            return buf;
+        }
+    return NULL;
+}
+
+int daemon_run(const struct serve_config *cfg, const char *config_path)
+{
+    struct daemon d;
+    memset(&d, 0, sizeof(d));
+    config_copy(&d.cfg, cfg);
+    d.config_path = config_path;
+    apply_api_header(&d);
+    signal(SIGPIPE, SIG_IGN);
+    raise_nofile();
+    int rc = 1;
+    char err[1024];
+    d.store = store_open(d.cfg.state_dir, err, sizeof(err));
+    if (!d.store) {
+        fprintf(stderr, "mailward serve: %s\n", err);
+        goto out;
+    }
+    if (daemon_token(d.cfg.state_dir, 1, d.token, sizeof(d.token), err, sizeof(err)) < 0) {
+        fprintf(stderr, "mailward serve: %s\n", err);
+        goto out;
+    }
+    char abuf[4096];
+    const char *ap = asn_path(&d.cfg, abuf, sizeof(abuf));
+    if (ap) {
+        struct asn_err aerr;
+        d.asn = asn_table_open(ap, &aerr);
+        if (!d.asn)
+            fprintf(stderr, "mailward serve: %s: %s; running without ASNs\n", ap, aerr.msg);
+    }
+    d.serve = serve_create(&d.cfg, d.store, d.asn, err, sizeof(err));
+    if (!d.serve) {
+        fprintf(stderr, "mailward serve: %s\n", err);
+        goto out;
+    }
+    d.base = event_base_new();
+    if (!d.base) {
+        fprintf(stderr, "mailward serve: cannot create the event loop\n");
+        goto out;
+    }
+    d.admin.serve = d.serve;
+    d.admin.token = d.token;
+    d.admin.metrics_public = d.cfg.metrics_public;
+    d.admin.started_us = now_us();
+    d.admin.open_http = &d.open_http;
+    d.admin.open_postfix = &d.open_postfix;
+    if (listen_http(&d) < 0 || listen_postfix(&d) < 0)
+        goto out;
+    struct event *ev_term = evsignal_new(d.base, SIGTERM, on_stop, &d);
+    struct event *ev_int = evsignal_new(d.base, SIGINT, on_stop, &d);
+    struct event *ev_hup = evsignal_new(d.base, SIGHUP, on_hup, &d);
+    struct event *tick = event_new(d.base, -1, EV_PERSIST, on_tick, &d);
+    struct timeval tv = {0, 200000};
+    evsignal_add(ev_term, NULL);
+    evsignal_add(ev_int, NULL);
+    evsignal_add(ev_hup, NULL);
+    event_add(tick, &tv);
+    fprintf(stderr, "mailward serve: listening: http %s (Dovecot policy, /api/, /metrics), postfix %s; state %s\n",
+            d.cfg.http, *d.cfg.postfix ? d.cfg.postfix : "(off)", d.cfg.state_dir);
+    event_base_dispatch(d.base);
+    serve_save(d.serve);
+    store_flush(d.store);
+    event_free(ev_term);
+    event_free(ev_int);
+    event_free(ev_hup);
+    event_free(tick);
+    rc = 0;
+out:
+    if (d.http)
+        evhttp_free(d.http);
+    if (d.pf)
+        evconnlistener_free(d.pf);
+    if (d.unix_path[0])
+        unlink(d.unix_path);
+    serve_free(d.serve);
+    if (d.base)
+        event_base_free(d.base);
+    store_close(d.store);
+    if (d.asn)
+        asn_table_close(d.asn);
+    config_free(&d.cfg);
+    return rc;
+}

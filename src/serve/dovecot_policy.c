@@ -1,0 +1,183 @@
+/*
+ * dovecot_policy - parse Dovecot auth policy requests, format replies
+ * (see dovecot_policy.h). JSON is read with jansson.
+ */
+#include "dovecot_policy.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+enum dovecot_cmd dovecot_command(const char *query)
+{
+    if (!query)
+        return DOVECOT_NONE;
+    const char *p = query;
+    while (p && *p) {
+        if (!strncmp(p, "command=", 8)) {
+            const char *v = p + 8;
+            size_t n = strcspn(v, "&");
+            if (n == 5 && !strncmp(v, "allow", 5))
+                return DOVECOT_ALLOW;
+            if (n == 6 && !strncmp(v, "report", 6))
+                return DOVECOT_REPORT;
+            return DOVECOT_NONE;
+        }
+        p = strchr(p, '&');
+        if (p)
+            p++;
+    }
+    return DOVECOT_NONE;
+}
+
+static int keep(struct dovecot_req *r, struct mw_slice *out, const char *s, size_t n)
+{
+    if (n > 512 || r->used + n + 1 > sizeof(r->arena))
+        return -1;
+    memcpy(r->arena + r->used, s, n);
+    r->arena[r->used + n] = 0;
+    *out = MW_SLICE(r->arena + r->used, n);
+    r->used += n + 1;
+    return 0;
+}
+
+static int truthy(json_t *v, bool *out)
+{
+    if (json_is_boolean(v)) {
+        *out = json_is_true(v);
+        return 0;
+    }
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        *out = !strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "1");
+        return 0;
+    }
+    if (json_is_integer(v)) {
+        *out = json_integer_value(v) != 0;
+        return 0;
+    }
+    return -1;
+}
+
+static int walk(struct dovecot_req *r, json_t *obj, int depth, char *err, size_t errlen)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        if (json_is_object(v)) {
+            if (depth >= 2)
+                continue; /* deeper nesting is not Dovecot's */
+            if (walk(r, v, depth + 1, err, errlen) < 0)
+                return -1;
+            continue;
+        }
+        struct mw_slice *slot = NULL;
+        if (!strcmp(key, "login"))
+            slot = &r->login;
+        else if (!strcmp(key, "remote"))
+            slot = &r->remote;
+        else if (!strcmp(key, "pwhash"))
+            slot = &r->pwhash;
+        else if (!strcmp(key, "protocol"))
+            slot = &r->protocol;
+        else if (!strcmp(key, "session_id"))
+            slot = &r->session_id;
+        else if (!strcmp(key, "device_id"))
+            slot = &r->device_id;
+        else if (!strcmp(key, "fail_type"))
+            slot = &r->fail_type;
+        else if (!strcmp(key, "local"))
+            slot = &r->local;
+        else if (!strcmp(key, "success") || !strcmp(key, "policy_reject") || !strcmp(key, "tls")) {
+            bool b;
+            if (truthy(v, &b) < 0) {
+                snprintf(err, errlen, "attribute %s is not a boolean", key);
+                return -1;
+            }
+            if (key[0] == 's')
+                r->success = b;
+            else if (key[0] == 'p')
+                r->policy_reject = b;
+            else
+                r->tls = b;
+            continue;
+        }
+        if (!slot)
+            continue; /* unknown attributes are Dovecot's business */
+        if (json_is_null(v))
+            continue;
+        if (!json_is_string(v)) {
+            snprintf(err, errlen, "attribute %s is not a string", key);
+            return -1;
+        }
+        if (keep(r, slot, json_string_value(v), json_string_length(v)) < 0) {
+            snprintf(err, errlen, "attribute %s is too long", key);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int dovecot_parse(struct dovecot_req *r, const char *body, size_t n, char *err, size_t errlen)
+{
+    enum dovecot_cmd cmd = r->command;
+    memset(r, 0, offsetof(struct dovecot_req, arena));
+    r->command = cmd;
+    r->used = 0;
+    r->tls = -1;
+    json_error_t je;
+    json_t *root = json_loadb(body, n, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        snprintf(err, errlen, "malformed JSON at byte %d: %s", je.position, je.text);
+        return -1;
+    }
+    int rc = 0;
+    if (!json_is_object(root)) {
+        snprintf(err, errlen, "the body is not a JSON object");
+        rc = -1;
+    } else {
+        rc = walk(r, root, 0, err, errlen);
+    }
+    json_decref(root);
+    return rc;
+}
+
+size_t dovecot_reply(char *buf, size_t cap, int status, const char *msg)
+{
+    size_t n = (size_t)snprintf(buf, cap, "{\"status\":%d,\"msg\":\"", status);
+    for (const char *p = msg ? msg : ""; *p && n + 8 < cap; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\') {
+            buf[n++] = '\\';
+            buf[n++] = (char)c;
+        } else if (c < 0x20) {
+            n += (size_t)snprintf(buf + n, cap - n, "\\u%04x", c);
+        } else {
+            buf[n++] = (char)c;
+        }
+    }
+    if (n + 3 > cap)
+        n = cap - 3;
+    buf[n++] = '"';
+    buf[n++] = '}';
+    buf[n] = 0;
+    return n;
+}
+
+enum mw_service dovecot_service(struct mw_slice p)
+{
+#define IS(lit) (p.n == sizeof(lit) - 1 && !memcmp(p.p, lit, p.n))
+    if (IS("imap"))
+        return MW_SVC_IMAP;
+    if (IS("pop3"))
+        return MW_SVC_POP3;
+    if (IS("smtp") || IS("submission"))
+        return MW_SVC_SUBMISSION;
+    if (IS("sieve") || IS("managesieve"))
+        return MW_SVC_SIEVE;
+    if (IS("lmtp"))
+        return MW_SVC_LMTP;
+    return MW_SVC_UNKNOWN;
+#undef IS
+}

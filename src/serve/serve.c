@@ -1,0 +1,711 @@
+/*
+ * serve - decisions of the live daemon: requests -> events -> engine ->
+ * findings -> bans and flags -> replies (see serve.h).
+ */
+#include "serve.h"
+
+#include "../engine/engine.h"
+#include "../enrich/asn_table.h"
+#include "../util/hash.h"
+#include "../util/ipaddr.h"
+#include "../util/outbuf.h"
+#include "../util/xalloc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SNAPSHOT_S 300        /* baselines written to the store this often */
+#define FINDING_SAVE_S 10     /* a changing finding's JSON is saved at most this often */
+#define BASELINE_BLOB "baselines"
+
+/* what serve did with each engine finding so far */
+struct fstate {
+    uint64_t store_id;
+    size_t ips_done, nets_done, accts_done;
+    uint64_t saved_ips, saved_accts;
+    int64_t saved_at;
+    bool dirty;
+};
+
+struct serve {
+    struct serve_config cfg;
+    struct store *st;
+    const struct asn_table *asn;
+    struct engine *eng;
+    struct guard *guard;
+    struct fstate *fs;        /* by engine finding id - 1 */
+    size_t nfs;
+    uint64_t seq;             /* requests seen: the "line" of their events */
+    int64_t now_s;
+    int64_t last_snapshot, last_expire, last_dirty;
+    struct serve_metrics m;
+    void (*hook)(const char *json, size_t n, void *ctx);
+    void *hook_ctx;
+    struct outbuf ob;
+};
+
+static void log_msg(const struct serve *s, const char *level, const char *fmt, ...)
+{
+    static const char *const order[] = {"error", "warning", "info", "debug"};
+    int want = 2, have = 0;
+    for (int i = 0; i < 4; i++) {
+        if (s->cfg.log_level && !strcmp(s->cfg.log_level, order[i]))
+            want = i;
+        if (!strcmp(level, order[i]))
+            have = i;
+    }
+    if (have > want)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "mailward serve: %s: ", level);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static void store_failed(struct serve *s, const char *what)
+{
+    s->m.store_errors++;
+    log_msg(s, "error", "state store: %s: %s (the decision stands in memory; it is retried)", what,
+            store_error(s->st));
+}
+
+static void time_of(int64_t us, struct mw_time *t)
+{
+    memset(t, 0, sizeof(*t));
+    time_t secs = (time_t)(us / 1000000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    t->epoch_us = us;
+    t->year = (int16_t)(tm.tm_year + 1900);
+    t->mon = (uint8_t)(tm.tm_mon + 1);
+    t->mday = (uint8_t)tm.tm_mday;
+    t->hour = (uint8_t)tm.tm_hour;
+    t->min = (uint8_t)tm.tm_min;
+    t->sec = (uint8_t)tm.tm_sec;
+    t->usec = (uint32_t)(us % 1000000);
+    t->frac_digits = 6;
+    t->has_tz = true;
+    t->valid = true;
+}
+
+static struct fstate *fstate_of(struct serve *s, uint64_t id)
+{
+    if (id > s->nfs) {
+        size_t n = s->nfs ? s->nfs : 64;
+        while (n < id)
+            n *= 2;
+        s->fs = xrealloc(s->fs, n * sizeof(*s->fs));
+        memset(s->fs + s->nfs, 0, (n - s->nfs) * sizeof(*s->fs));
+        s->nfs = n;
+    }
+    return &s->fs[id - 1];
+}
+
+static bool bans_of(enum finding_kind k)
+{
+    return k == FK_BRUTE_FORCE || k == FK_PASSWORD_SPRAY || k == FK_CREDENTIAL_STUFFING;
+}
+
+static bool flags_of(enum finding_kind k)
+{
+    return k == FK_ACCOUNT_TAKEOVER || k == FK_OUTBOUND_SPAM;
+}
+
+static void add_ban(struct serve *s, const char *key, const struct finding *f, uint64_t store_id)
+{
+    char k[64];
+    struct guard_ban old;
+    /* already banned (this key exactly, or a network holding it)? */
+    if (guard_banned(s->guard, s->now_s, MW_SLICE(key, strcspn(key, "/")), k, &old) && !strchr(key, '/'))
+        return;
+    struct guard_ban b = {0};
+    b.since = s->now_s;
+    b.until = s->now_s + s->cfg.ban_seconds;
+    b.finding = store_id;
+    snprintf(b.kind, sizeof(b.kind), "%s", finding_kind_name(f->kind));
+    if (guard_ban(s->guard, key, &b) < 0)
+        return;
+    s->m.bans_added++;
+    if (store_put_ban(s->st, key, &b) < 0)
+        store_failed(s, "save ban");
+    log_msg(s, "info", "ban %s for %us: %s #%llu", key, s->cfg.ban_seconds, b.kind, (unsigned long long)store_id);
+}
+
+static void add_flag(struct serve *s, struct mw_slice account, const char *kind, uint64_t finding,
+                     const char *reason)
+{
+    if (guard_flagged(s->guard, account))
+        return;
+    struct guard_flag fl = {0};
+    fl.since = s->now_s;
+    fl.finding = finding;
+    snprintf(fl.kind, sizeof(fl.kind), "%s", kind);
+    snprintf(fl.reason, sizeof(fl.reason), "%s", reason);
+    guard_flag(s->guard, account, &fl);
+    s->m.flags_added++;
+    char acct[256];
+    snprintf(acct, sizeof(acct), "%.*s", (int)account.n, account.p);
+    if (store_put_flag(s->st, acct, &fl) < 0)
+        store_failed(s, "save flag");
+    log_msg(s, "info", "flag account %s: %s", acct, reason);
+}
+
+static void save_finding(struct serve *s, const struct finding *f, struct fstate *fs)
+{
+    s->ob.len = 0;
+    finding_write_json(&s->ob, f, NULL, NULL);
+    if (s->ob.len && s->ob.p[s->ob.len - 1] == '\n')
+        s->ob.len--;
+    outbuf_putc(&s->ob, 0);
+    if (store_put_finding(s->st, &fs->store_id, s->now_s, finding_kind_name(f->kind), s->ob.p) < 0)
+        store_failed(s, "save finding");
+    fs->saved_ips = strset_total(&f->ips);
+    fs->saved_accts = strset_total(&f->accounts);
+    fs->saved_at = s->now_s;
+    fs->dirty = false;
+    if (s->hook)
+        s->hook(s->ob.p, s->ob.len - 1, s->hook_ctx);
+}
+
+/* the engine reports a finding at each change (report_every_change) */
+static void on_finding(const struct finding *f, bool final, void *ctx)
+{
+    (void)final;
+    struct serve *s = ctx;
+    struct fstate *fs = fstate_of(s, f->id);
+    bool fresh = !fs->store_id && !fs->saved_at;
+    if (fresh) {
+        s->m.findings++;
+        log_msg(s, "info", "finding #%llu %s: %s", (unsigned long long)f->id, finding_kind_name(f->kind),
+                f->summary);
+    }
+    /* the JSON first: bans and flags name its store id */
+    uint64_t ips = strset_total(&f->ips), accts = strset_total(&f->accounts);
+    if (fresh || ips >= 2 * (fs->saved_ips ? fs->saved_ips : 1) ||
+        accts >= 2 * (fs->saved_accts ? fs->saved_accts : 1) || s->now_s - fs->saved_at >= FINDING_SAVE_S)
+        save_finding(s, f, fs);
+    else
+        fs->dirty = true;
+    if (bans_of(f->kind)) {
+        for (; fs->ips_done < f->ips.n; fs->ips_done++)
+            add_ban(s, f->ips.items[fs->ips_done], f, fs->store_id);
+        /* networks only where the detector found no logins of their own
+         * (it registered them as attacking) */
+        for (; fs->nets_done < f->networks.n; fs->nets_done++) {
+            char key[80];
+            int kl = snprintf(key, sizeof(key), "net:%s", f->networks.items[fs->nets_done]);
+            const struct finding *by = engine_attacker_of(s->eng, key, (size_t)kl);
+            if (by && by->id == f->id)
+                add_ban(s, f->networks.items[fs->nets_done], f, fs->store_id);
+        }
+    }
+    if (flags_of(f->kind)) {
+        for (; fs->accts_done < f->accounts.n; fs->accts_done++) {
+            const char *a = f->accounts.items[fs->accts_done];
+            add_flag(s, MW_SLICE(a, f->accounts.lens[fs->accts_done]), finding_kind_name(f->kind), fs->store_id,
+                     f->summary);
+        }
+    }
+}
+
+static uint32_t asn_of(void *ctx, struct mw_slice ip)
+{
+    const struct asn_table *t = ctx;
+    struct ipaddr a;
+    struct asn_info info;
+    if (ipaddr_parse(ip.p, ip.n, &a) != IPADDR_OK || asn_table_lookup(t, &a, &info) != 1)
+        return 0;
+    return info.asn;
+}
+
+static void engine_cfg(const struct serve_config *c, const struct asn_table *asn, size_t budget,
+                       struct engine_config *ec)
+{
+    engine_config_defaults(ec);
+    ec->brute_failures = c->brute_failures;
+    ec->brute_window_s = c->brute_window;
+    ec->spray_min_accounts = c->spray_accounts;
+    ec->spam_recipients_hour = c->spam_recipients;
+    ec->report_every_change = true;
+    if (asn) {
+        ec->network_of = asn_of;
+        ec->network_ctx = (void *)asn;
+    }
+    ec->max_keys = engine_keys_for_memory(ec, budget);
+}
+
+static void guard_cfg(const struct serve_config *c, size_t keys, struct guard_config *g)
+{
+    memset(g, 0, sizeof(*g));
+    g->ban_seconds = c->ban_seconds;
+    g->delay_after = c->delay_after;
+    g->delay_max = c->delay_max;
+    g->stale_after = c->stale_after;
+    g->window = c->brute_window;
+    g->max_bans = c->max_bans;
+    g->max_flags = c->max_flags;
+    g->max_keys = keys;
+}
+
+static void load_ban(const char *key, const struct guard_ban *b, void *ctx)
+{
+    struct serve *s = ctx;
+    if (guard_ban(s->guard, key, b) < 0)
+        log_msg(s, "warning", "state store: ban of \"%s\" is not an address or network; ignored", key);
+}
+
+static void load_flag(const char *account, const struct guard_flag *f, void *ctx)
+{
+    struct serve *s = ctx;
+    guard_flag(s->guard, MW_SLICE(account, strlen(account)), f);
+}
+
+struct serve *serve_create(const struct serve_config *cfg, struct store *st, const struct asn_table *asn,
+                           char *err, size_t errlen)
+{
+    struct serve *s = xcalloc(1, sizeof(*s));
+    config_copy(&s->cfg, cfg);
+    s->st = st;
+    s->asn = asn;
+    /* the memory cap: the ban and flag tables first (max_bans, max_flags),
+     * then 3/4 of the rest to the detectors, 1/4 to the guard's windows */
+    struct guard_config gc;
+    guard_cfg(cfg, 0, &gc);
+    size_t fixed = guard_memory_for(&gc);
+    if (fixed + (8u << 20) > cfg->max_memory) {
+        snprintf(err, errlen, "max_memory %zu leaves too little for the detectors after max_bans and max_flags "
+                 "(%zu bytes): raise max_memory or lower them", cfg->max_memory, fixed);
+        config_free(&s->cfg);
+        free(s);
+        return NULL;
+    }
+    size_t rest = cfg->max_memory - fixed;
+    struct engine_config ec;
+    engine_cfg(cfg, asn, rest / 4 * 3, &ec);
+    if (!ec.max_keys) {
+        snprintf(err, errlen, "max_memory %zu is too small for any state", cfg->max_memory);
+        config_free(&s->cfg);
+        free(s);
+        return NULL;
+    }
+    size_t keys = guard_keys_for_memory(rest / 4);
+    guard_cfg(cfg, keys, &gc);
+    s->guard = guard_create(&gc);
+    s->eng = engine_create(&ec, on_finding, s);
+    outbuf_init(&s->ob, 1 << 16);
+    struct store_load_cb cb = {load_ban, load_flag, s};
+    if (store_load(st, &cb) < 0) {
+        snprintf(err, errlen, "cannot restore bans and flags: %s", store_error(st));
+        serve_free(s);
+        return NULL;
+    }
+    void *blob;
+    size_t n;
+    if (store_get_blob(st, BASELINE_BLOB, &blob, &n) == 0 && blob) {
+        FILE *f = fmemopen(blob, n, "r");
+        char why[256];
+        if (f && engine_load_state(s->eng, f, why, sizeof(why)) < 0)
+            log_msg(s, "warning", "saved baselines: %s (kept what was read before)", why);
+        if (f)
+            fclose(f);
+        free(blob);
+    }
+    log_msg(s, "info", "restored %zu bans and %zu flagged accounts; detector state %zu keys a table",
+            guard_nbans(s->guard), guard_nflags(s->guard), ec.max_keys);
+    return s;
+}
+
+void serve_free(struct serve *s)
+{
+    if (!s)
+        return;
+    engine_free(s->eng);
+    guard_free(s->guard);
+    free(s->fs);
+    outbuf_free(&s->ob);
+    config_free(&s->cfg);
+    free(s);
+}
+
+void serve_reconfigure(struct serve *s, const struct serve_config *cfg)
+{
+    /* decision settings apply at once; table sizes need a restart */
+    struct serve_config old = s->cfg;
+    config_copy(&s->cfg, cfg);
+    config_free(&old);
+}
+
+void serve_on_finding(struct serve *s, void (*fn)(const char *json, size_t n, void *ctx), void *ctx)
+{
+    s->hook = fn;
+    s->hook_ctx = ctx;
+}
+
+static void set_now(struct serve *s, int64_t now_us)
+{
+    s->now_s = now_us / 1000000;
+    s->seq++;
+}
+
+static void audit(struct serve *s, const char *door, struct mw_slice subject, const char *decision,
+                  const char *reason)
+{
+    char subj[300];
+    snprintf(subj, sizeof(subj), "%.*s", (int)(subject.n > 290 ? 290 : subject.n), subject.p);
+    if (store_audit(s->st, s->now_s, door, subj, decision, reason) < 0)
+        store_failed(s, "audit");
+}
+
+static void stale_notice(struct serve *s, const struct dovecot_req *r, uint32_t failures)
+{
+    s->m.stale_notices++;
+    char json[1024];
+    struct outbuf ob;
+    outbuf_init(&ob, 512);
+    struct mw_time t;
+    time_of((int64_t)s->now_s * 1000000, &t);
+    outbuf_puts(&ob, "{\"kind\":\"stale_password\",\"detected_at\":\"");
+    event_write_time(&ob, &t);
+    outbuf_puts(&ob, "\",\"severity\":\"low\",\"ips\":[");
+    outbuf_put_json_string(&ob, r->remote.p, r->remote.n);
+    outbuf_puts(&ob, "],\"accounts\":[");
+    outbuf_put_json_string(&ob, r->login.p, r->login.n);
+    outbuf_puts(&ob, "],\"evidence\":{\"same_password_failures\":");
+    outbuf_put_u64(&ob, failures);
+    outbuf_puts(&ob, "},\"summary\":\"a client keeps trying one old password: tell the owner to update the "
+                     "device; not banned\"}");
+    snprintf(json, sizeof(json), "%.*s", (int)ob.len, ob.p);
+    outbuf_free(&ob);
+    uint64_t id = 0;
+    if (store_put_finding(s->st, &id, s->now_s, "stale_password", json) < 0)
+        store_failed(s, "save notice");
+    if (s->hook)
+        s->hook(json, strlen(json), s->hook_ctx);
+    log_msg(s, "info", "stale password: %.*s from %.*s (%u failures with one password)", (int)r->login.n,
+            r->login.p, (int)r->remote.n, r->remote.p, failures);
+}
+
+size_t serve_dovecot(struct serve *s, int64_t now_us, const struct dovecot_req *r, char *reply, size_t cap)
+{
+    set_now(s, now_us);
+    if (r->command == DOVECOT_ALLOW) {
+        struct guard_decision d;
+        guard_login(s->guard, s->now_s, r->remote, r->login, r->pwhash, &d);
+        char msg[200] = "";
+        if (d.verdict == GUARD_REJECT) {
+            s->m.dovecot_reject++;
+            snprintf(msg, sizeof(msg), "blocked: %s %s", d.ban.kind, d.key);
+            audit(s, "dovecot", r->remote, "reject", msg);
+        } else if (d.verdict == GUARD_DELAY) {
+            s->m.dovecot_delay++;
+            snprintf(msg, sizeof(msg), "delayed %ds: %s", d.status, d.why);
+            audit(s, "dovecot", r->remote, "delay", msg);
+        } else {
+            s->m.dovecot_allow++;
+        }
+        /* Dovecot shows msg to the client on reject: keep it generic there */
+        return dovecot_reply(reply, cap, d.status, d.verdict == GUARD_REJECT ? "Authentication failed" : "");
+    }
+    /* report: the outcome of an authentication */
+    if (r->policy_reject) {
+        /* we refused it: the password was never checked, nothing to learn */
+        return dovecot_reply(reply, cap, 0, "");
+    }
+    struct guard_notice n;
+    guard_report(s->guard, s->now_s, r->remote, r->login, r->pwhash, r->success, &n);
+    if (r->success)
+        s->m.dovecot_report_ok++;
+    else
+        s->m.dovecot_report_fail++;
+
+    struct mw_event ev;
+    event_reset(&ev);
+    ev.kind = r->success ? MW_KIND_AUTH_SUCCESS : MW_KIND_AUTH_FAILURE;
+    ev.service = dovecot_service(r->protocol);
+    time_of(now_us, &ev.time);
+    ev.file = "dovecot-policy";
+    ev.line = s->seq;
+    ev.program = MW_SLICE_LIT("dovecot");
+    ev.ip = r->remote;
+    ev.account = r->login;
+    /* Dovecot's pwhash is per user (nonce, user, password) and only a few
+     * bits long: equal values on two accounts are chance, not one password.
+     * The engine compares fingerprints across accounts (the spray rule of
+     * logs' unsalted SHA1), so give it one that cannot match across them. */
+    char fp[20];
+    if (r->pwhash.n) {
+        uint32_t h1 = hash32(r->login.p, r->login.n), h2 = hash32(r->pwhash.p, r->pwhash.n);
+        snprintf(fp, sizeof(fp), "%08x%08x", h1, h2 ^ (h1 * 2654435761u));
+        ev.pw_fingerprint = MW_SLICE(fp, 16);
+    }
+    char sess[32];
+    if (r->session_id.n) {
+        ev.session = r->session_id;
+    } else {
+        int sl = snprintf(sess, sizeof(sess), "mw-%llu", (unsigned long long)s->seq);
+        ev.session = MW_SLICE(sess, (size_t)sl);
+    }
+    if (!r->success) {
+        ev.attempts = 1;
+        if (r->fail_type.n == 7 && !memcmp(r->fail_type.p, "account", 7))
+            ev.reason = MW_SLICE_LIT("unknown_user");
+        else
+            ev.reason = MW_SLICE_LIT("password_mismatch");
+    }
+    ev.tls = (int8_t)r->tls;
+    engine_event(s->eng, &ev);
+
+    if (n.stale)
+        stale_notice(s, r, n.failures);
+    if (n.banned_success && s->cfg.flag_banned_success && r->login.n) {
+        char why[GUARD_REASON_MAX];
+        snprintf(why, sizeof(why), "logged in from %s, banned for %s", n.key, n.ban.kind);
+        add_flag(s, r->login, "account_takeover", n.ban.finding, why);
+        audit(s, "dovecot", r->login, "flag", why);
+    }
+    return dovecot_reply(reply, cap, 0, "");
+}
+
+static const char *held_text(const struct serve *s)
+{
+    switch (s->cfg.flagged_action) {
+    case FLAGGED_DEFER:
+        return "DEFER_IF_PERMIT";
+    case FLAGGED_REJECT:
+        return "REJECT";
+    default:
+        return "HOLD";
+    }
+}
+
+size_t serve_postfix(struct serve *s, int64_t now_us, struct pf_session *ps, const struct pfpol_req *r,
+                     char *reply, size_t cap)
+{
+    set_now(s, now_us);
+    s->m.postfix_requests++;
+    struct mw_slice acct = r->sasl_username;
+    if (!r->is_policy || !acct.n) {
+        /* not a submission by an authenticated client: not ours to judge */
+        s->m.postfix_dunno++;
+        return (size_t)snprintf(reply, cap, "action=DUNNO\n\n");
+    }
+    /* a new message (instance) starts a new count */
+    if (r->instance.n && (r->instance.n != strlen(ps->instance) || memcmp(ps->instance, r->instance.p, r->instance.n))) {
+        size_t n = r->instance.n < sizeof(ps->instance) - 1 ? r->instance.n : sizeof(ps->instance) - 1;
+        memcpy(ps->instance, r->instance.p, n);
+        ps->instance[n] = 0;
+        ps->rcpts = 0;
+        ps->held = false;
+    }
+    struct mw_event ev;
+    event_reset(&ev);
+    time_of(now_us, &ev.time);
+    ev.file = "postfix-policy";
+    ev.line = s->seq;
+    ev.program = MW_SLICE_LIT("postfix/submission/smtpd");
+    ev.service = MW_SVC_SUBMISSION;
+    ev.ip = r->client_address;
+    ev.account = acct;
+    ev.sender = r->sender;
+    ev.queue_id = r->queue_id;
+    if (r->state == PFPOL_STATE_RCPT && r->recipient.n) {
+        /* each recipient as the detectors see a delivery of the account's mail */
+        ps->rcpts++;
+        ev.kind = MW_KIND_DELIVERY;
+        ev.recipient = r->recipient;
+        ev.status = MW_SLICE_LIT("submitted");
+        engine_event(s->eng, &ev);
+    } else if (r->state == PFPOL_STATE_EOM) {
+        ev.kind = MW_KIND_MESSAGE_QUEUED;
+        ev.nrcpt = r->recipient_count >= 0 ? (int32_t)(r->recipient_count > INT32_MAX ? INT32_MAX : r->recipient_count)
+                                           : (int32_t)ps->rcpts;
+        ev.size = r->size;
+        engine_event(s->eng, &ev);
+    }
+    struct guard_flag *fl = guard_flagged(s->guard, acct);
+    if (!fl) {
+        s->m.postfix_dunno++;
+        return (size_t)snprintf(reply, cap, "action=DUNNO\n\n");
+    }
+    const char *act = held_text(s);
+    if (s->cfg.flagged_action == FLAGGED_HOLD)
+        s->m.postfix_hold++;
+    else if (s->cfg.flagged_action == FLAGGED_DEFER)
+        s->m.postfix_defer++;
+    else
+        s->m.postfix_reject++;
+    /* the message is recorded once, at END-OF-MESSAGE (queue id and count
+     * known); a client that gives up before it queued nothing */
+    if (r->state == PFPOL_STATE_EOM) {
+        struct store_held h = {0};
+        h.time = s->now_s;
+        snprintf(h.account, sizeof(h.account), "%.*s", (int)acct.n, acct.p);
+        snprintf(h.queue_id, sizeof(h.queue_id), "%.*s", (int)(r->queue_id.n > 30 ? 30 : r->queue_id.n),
+                 r->queue_id.p);
+        snprintf(h.sender, sizeof(h.sender), "%.*s", (int)(r->sender.n > 250 ? 250 : r->sender.n), r->sender.p);
+        h.recipients = r->recipient_count >= 0 ? (uint32_t)r->recipient_count : ps->rcpts;
+        snprintf(h.reason, sizeof(h.reason), "%s", fl->reason);
+        if (store_add_held(s->st, &h) < 0)
+            store_failed(s, "save held message");
+        fl->held++;
+        audit(s, "postfix", acct, act, fl->reason);
+    }
+    ps->held = true;
+    if (s->cfg.flagged_action == FLAGGED_DEFER)
+        return (size_t)snprintf(reply, cap, "action=DEFER_IF_PERMIT 4.7.1 account under review, try later\n\n");
+    if (s->cfg.flagged_action == FLAGGED_REJECT)
+        return (size_t)snprintf(reply, cap, "action=REJECT 5.7.1 account locked, contact support\n\n");
+    return (size_t)snprintf(reply, cap, "action=%s mailward: account %s (%s)\n\n", act, "flagged", fl->kind);
+}
+
+int serve_unban(struct serve *s, const char *key)
+{
+    int rc = guard_unban(s->guard, key);
+    if (rc == 1 && store_del_ban(s->st, key) < 0) {
+        store_failed(s, "delete ban");
+        return -1;
+    }
+    if (rc == 1)
+        log_msg(s, "info", "unban %s (by an admin)", key);
+    return rc;
+}
+
+int serve_ban(struct serve *s, int64_t now_us, const char *key, uint32_t seconds)
+{
+    struct guard_ban b = {0};
+    b.since = now_us / 1000000;
+    b.until = b.since + (seconds ? seconds : s->cfg.ban_seconds);
+    snprintf(b.kind, sizeof(b.kind), "admin");
+    if (guard_ban(s->guard, key, &b) < 0)
+        return -1;
+    if (store_put_ban(s->st, key, &b) < 0) {
+        store_failed(s, "save ban");
+        return -1;
+    }
+    return 1;
+}
+
+struct release_ctx {
+    struct serve *s;
+    int ran;
+};
+
+static void run_release(const char *queue_id, void *ctx)
+{
+    struct release_ctx *rc = ctx;
+    /* queue ids are hex/alnum from Postfix; refuse anything else before
+     * it reaches a shell */
+    for (const char *p = queue_id; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
+            return;
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "%s %s", rc->s->cfg.release_command, queue_id);
+    int st = system(cmd);
+    if (st != 0)
+        log_msg(rc->s, "warning", "release: \"%s\" exited with %d", cmd, st);
+    rc->ran++;
+}
+
+int serve_release(struct serve *s, int64_t now_us, const char *account)
+{
+    struct mw_slice a = MW_SLICE(account, strlen(account));
+    int rc = guard_release(s->guard, a);
+    if (rc == 1) {
+        if (store_del_flag(s->st, account) < 0) {
+            store_failed(s, "delete flag");
+            return -1;
+        }
+        if (s->cfg.release_command && *s->cfg.release_command) {
+            struct release_ctx c = {s, 0};
+            store_held_of(s->st, account, run_release, &c);
+        }
+        store_release_held(s->st, account, now_us / 1000000);
+        log_msg(s, "info", "release account %s (by an admin)", account);
+    }
+    return rc;
+}
+
+int serve_flag(struct serve *s, int64_t now_us, const char *account, const char *reason)
+{
+    s->now_s = now_us / 1000000;
+    if (!*account)
+        return -1;
+    if (guard_flagged(s->guard, MW_SLICE(account, strlen(account))))
+        return 0;
+    add_flag(s, MW_SLICE(account, strlen(account)), "admin", 0, reason && *reason ? reason : "flagged by an admin");
+    return 1;
+}
+
+static void forget_ban(const char *key, void *ctx)
+{
+    struct serve *s = ctx;
+    if (store_del_ban(s->st, key) < 0)
+        store_failed(s, "delete expired ban");
+}
+
+int serve_save(struct serve *s)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    if (!f)
+        return -1;
+    int rc = engine_save_state(s->eng, f);
+    fclose(f);
+    if (rc == 0 && store_put_blob(s->st, BASELINE_BLOB, buf, n) < 0) {
+        store_failed(s, "save baselines");
+        rc = -1;
+    }
+    free(buf);
+    return rc;
+}
+
+void serve_tick(struct serve *s, int64_t now_us)
+{
+    int64_t now = now_us / 1000000;
+    s->now_s = now;
+    if (now - s->last_expire >= 10) {
+        s->last_expire = now;
+        guard_expire(s->guard, now, forget_ban, s);
+    }
+    if (now - s->last_dirty >= FINDING_SAVE_S) {
+        s->last_dirty = now;
+        size_t nf = engine_nfindings(s->eng);
+        for (size_t i = 0; i < nf && i < s->nfs; i++)
+            if (s->fs[i].dirty)
+                save_finding(s, engine_finding_at(s->eng, i), &s->fs[i]);
+    }
+    if (!s->last_snapshot)
+        s->last_snapshot = now;
+    if (now - s->last_snapshot >= SNAPSHOT_S) {
+        s->last_snapshot = now;
+        serve_save(s);
+    }
+    if (store_flush(s->st) < 0)
+        store_failed(s, "commit audit");
+}
+
+const struct serve_metrics *serve_metrics(const struct serve *s)
+{
+    return &s->m;
+}
+
+struct guard *serve_guard(struct serve *s)
+{
+    return s->guard;
+}
+
+struct store *serve_store(struct serve *s)
+{
+    return s->st;
+}
+
+size_t serve_memory(const struct serve *s)
+{
+    return engine_memory(s->eng);
+}

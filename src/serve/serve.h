@@ -1,0 +1,80 @@
+/*
+ * serve - the decisions of `mailward serve`, without any networking: a
+ * Dovecot policy request or a Postfix policy request in, a reply out, with
+ * the time of the request passed in (microseconds), so tests need no
+ * sockets and no sleeps.
+ *
+ * It owns the detection engine (the same one `analyze` replays logs
+ * through) and the guard (bans, flags, delays). Requests become events for
+ * the engine; the engine's findings become bans (brute force, spray,
+ * stuffing: their addresses and networks) and flags (takeover, outbound
+ * spam: their accounts), written to the store before the reply that
+ * depends on them is returned. The daemon (daemon.c) owns the sockets and
+ * calls in here; serve_create/serve_free own everything else except the
+ * store and the ASN table, which the caller keeps open while serve lives.
+ */
+#ifndef MW_SERVE_SERVE_H
+#define MW_SERVE_SERVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "dovecot_policy.h"
+#include "guard.h"
+#include "postfix_policy.h"
+#include "store.h"
+
+struct asn_table;
+struct serve;
+
+/* per Postfix connection: the message being submitted (instance) */
+struct pf_session {
+    char instance[64];
+    uint32_t rcpts;           /* RCPTs of this message seen */
+    bool held;                /* this message was told HOLD */
+};
+
+struct serve_metrics {
+    uint64_t dovecot_allow, dovecot_reject, dovecot_delay, dovecot_report_ok, dovecot_report_fail,
+        dovecot_bad, postfix_requests, postfix_dunno, postfix_hold, postfix_defer, postfix_reject,
+        postfix_bad, findings, bans_added, flags_added, stale_notices, store_errors;
+};
+
+/* serve_create - NULL with err set if the state cannot be restored */
+struct serve *serve_create(const struct serve_config *cfg, struct store *st, const struct asn_table *asn,
+                           char *err, size_t errlen);
+void serve_free(struct serve *s);
+/* serve_reconfigure - take new decision settings (SIGHUP) */
+void serve_reconfigure(struct serve *s, const struct serve_config *cfg);
+
+/* serve_dovecot - decide a Dovecot request; the reply body goes into
+ * reply (NUL-terminated), its length is returned */
+size_t serve_dovecot(struct serve *s, int64_t now_us, const struct dovecot_req *r, char *reply, size_t cap);
+/* serve_postfix - decide a Postfix policy request: "action=...\n\n" */
+size_t serve_postfix(struct serve *s, int64_t now_us, struct pf_session *ps, const struct pfpol_req *r,
+                     char *reply, size_t cap);
+
+/* administration: 1 done, 0 nothing to do, -1 bad argument / store error */
+int serve_unban(struct serve *s, const char *key);
+int serve_ban(struct serve *s, int64_t now_us, const char *key, uint32_t seconds);
+int serve_release(struct serve *s, int64_t now_us, const char *account);
+int serve_flag(struct serve *s, int64_t now_us, const char *account, const char *reason);
+
+/* serve_tick - housekeeping (expired bans, store batch, baseline snapshot
+ * every snapshot_s seconds); call a few times a second */
+void serve_tick(struct serve *s, int64_t now_us);
+/* serve_save - write the detectors' baselines to the store now */
+int serve_save(struct serve *s);
+
+const struct serve_metrics *serve_metrics(const struct serve *s);
+struct guard *serve_guard(struct serve *s);
+struct store *serve_store(struct serve *s);
+size_t serve_memory(const struct serve *s);
+
+/* the hook for actions (webhook, command): called with each finding's
+ * JSON when it is new or grown */
+void serve_on_finding(struct serve *s, void (*fn)(const char *json, size_t n, void *ctx), void *ctx);
+
+#endif
