@@ -116,6 +116,12 @@ static void flag(struct engine *e, const struct attempt *a, const struct mw_even
     engine_finding_changed(e, f, created || new_ip == 1);
 }
 
+void takeover_flag_late(struct engine *e, const struct mw_event *login, struct mw_slice account,
+                        struct mw_slice ip, const struct finding *attack)
+{
+    flag(e, NULL, login, account, ip, attack, finding_kind_name(attack->kind), false);
+}
+
 /* is this login from a network the account has a baseline without? */
 static bool new_network_for(struct takeover *t, struct engine *e, const struct attempt *a)
 {

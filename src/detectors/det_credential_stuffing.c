@@ -1,17 +1,39 @@
 /*
  * det_credential_stuffing - leaked user:password pairs tried from a wide
- * pool of addresses: each pair once, many accounts that do not exist.
+ * pool of addresses: each pair once or twice, many accounts that do not
+ * exist, most addresses trying only one or two pairs.
  *
- * An address is a stuffer when it failed on at least 3 accounts, at least
- * one of them unknown, with a different password each time (when the log
- * has fingerprints: one password on many accounts is a spray instead), and
- * never logged in. Pools too wide for that (one or two pairs per address)
- * show per network: at least 3 addresses of one /24 (/64) with unknown-user
- * failures and no login. A campaign fires when stuffing_min_ips such
- * addresses are seen within an hour, and names every such address after;
- * they become attackers, so a success from one is a takeover.
+ * The campaign: an address is a stuffer when it failed on at least 3
+ * accounts, at least one of them unknown, with a different password each
+ * time (when the log has fingerprints: one password on many accounts is a
+ * spray instead), and never logged in; or when its /24 (/64) holds 3+
+ * addresses with unknown-user failures and no login. The campaign fires
+ * when stuffing_min_ips such addresses are seen within an hour.
  *
- * State: bounded ktables by address and by network.
+ * While it is active (stuffing_min_ips stuffers within the last 6 hours),
+ * the pool is named one address at a time, from a single failure:
+ *  - an address that failed on an account (unknown, or existing and never
+ *    logged into from the address's /24 or /64), and in the ten minutes
+ *    after its failure did not log in; for an existing account, its owner
+ *    did not log in from anywhere else either (a typo on one network, then
+ *    the right password on another); a client repeating one password is not
+ *    a pair being tried;
+ *  - an address with such failures that then logs in to another account,
+ *    one that never logged in from its /24 (/64), more than 5 minutes after
+ *    its last failure (a mistyped user name followed by the right one is
+ *    quicker): the login is the attacker's (a takeover, flagged at it);
+ *  - an address that logs in for the first time to an account that never
+ *    used its network (ASN with a table, else /16, IPv6 /32) nor its /24
+ *    (/64), when that network is attacking: 3+ of the campaign's addresses
+ *    in the last 3 hours, and more of them than addresses with logins of
+ *    their own (a residential ISP's own customers outnumber the proxies in
+ *    it, a proxy provider has none).
+ * Named addresses become attackers, so a success from one is a takeover
+ * (det_account_takeover flags it at that login).
+ *
+ * State: bounded ktables by address, by /24 (/64), by account (where it
+ * logs in), by network (ASN, /16, /32), and a bounded queue of failures
+ * waiting out their ten minutes; all counted by cs_memory_for.
  */
 #include "detector.h"
 #include "../util/hset.h"
@@ -24,6 +46,15 @@
 #include <string.h>
 
 #define SET 16
+#define ACCT_NETS 8
+#define WAIT_US (1200 * 1000000LL)     /* a failure waits this long for a login */
+#define TYPO_US (300 * 1000000LL)      /* a failure this close before a login is a typo */
+#define ACTIVE_WIDTH 2160              /* stuffers within 10 x 36 min = 6 h: active */
+#define WIDE_WIDTH 1080                /* campaign addresses in a network within 3 h */
+#define WIDE_MIN 3
+#define OWNER_MIN_LOGINS 3
+#define MID_MIN 2
+#define FRESH_US (24 * 3600 * 1000000LL) /* a login this long before naming is the campaign's */             /* an account with this many logins has a baseline */
 
 struct cs_ip {
     uint32_t accounts[SET];
@@ -32,8 +63,10 @@ struct cs_ip {
     uint16_t npws;
     uint32_t unknown;       /* unknown-user failures */
     uint32_t failures, successes;
+    int64_t last_fail_us;
     uint8_t stuffer;        /* counted as a stuffer */
     uint8_t named;          /* added to the campaign */
+    uint8_t owned;          /* failed on an account that logs in from its /24 (/64) */
 };
 
 struct cs_net {
@@ -42,9 +75,52 @@ struct cs_net {
     uint32_t successes;
 };
 
+/* where an account logs in */
+struct cs_acct {
+    uint32_t nets[ACCT_NETS];   /* /24, /64 */
+    uint32_t mids[ACCT_NETS];   /* /24, /48 */
+    uint32_t wides[ACCT_NETS];  /* ASN, or /16, /32 */
+    uint16_t nnets, nmids, nwides;
+    uint32_t logins;
+    int64_t last_login_us;
+};
+
+/* a network (ASN, or /16, /32) */
+struct cs_wide {
+    struct window named;    /* campaign addresses named, by time */
+    uint32_t named_total;
+    uint32_t login_ips;     /* addresses with a login of their own */
+};
+
+/* an address's first login, to an account new to its /24 (/64): if the
+ * address turns out to be the campaign's, the account was taken over */
+struct cs_fresh {
+    int64_t t_us;
+    const char *file;
+    uint64_t line;
+    uint8_t acctlen;
+    char acct[KTABLE_KEY_MAX];
+};
+
+/* a failure waiting out WAIT_US */
+struct cs_wait {
+    int64_t t_us;
+    struct mw_time time;
+    const char *file;
+    uint64_t line;
+    uint8_t iplen, acctlen, unknown, fplen;
+    char fp[16];
+    char ip[IPADDR_STRLEN];
+    char acct[KTABLE_KEY_MAX];
+};
+
 struct cs {
-    struct ktable *ips, *nets;
-    struct window stuffers; /* stuffers seen, by time */
+    struct ktable *ips, *nets, *accts, *wides;
+    struct ktable *fresh;   /* address -> struct cs_fresh */
+    struct cs_wait *wait;   /* ring */
+    size_t wait_cap, wait_head, wait_n;
+    struct window stuffers; /* stuffers seen, by time (1 h) */
+    struct window active;   /* the same over 6 h */
     uint64_t finding;       /* the campaign, 0 = none yet */
 };
 
@@ -52,7 +128,7 @@ static double ip_score(const void *v, void *ctx)
 {
     (void)ctx;
     const struct cs_ip *r = v;
-    return r->named ? 1e12 : r->failures + 10.0 * r->unknown;
+    return r->named ? 1e12 : r->failures + 10.0 * r->unknown + 100.0 * r->successes;
 }
 
 static double net_score(const void *v, void *ctx)
@@ -61,12 +137,41 @@ static double net_score(const void *v, void *ctx)
     return ((const struct cs_net *)v)->nips;
 }
 
+static double acct_score(const void *v, void *ctx)
+{
+    (void)ctx;
+    return ((const struct cs_acct *)v)->logins;
+}
+
+static double wide_score(const void *v, void *ctx)
+{
+    (void)ctx;
+    const struct cs_wide *w = v;
+    return (double)w->named_total + w->login_ips;
+}
+
+static double fresh_score(const void *v, void *ctx)
+{
+    (void)ctx;
+    return (double)((const struct cs_fresh *)v)->t_us; /* the oldest goes first */
+}
+
+static size_t wait_cap_for(size_t k)
+{
+    return k / 16 + 64;
+}
+
 static void *cs_create(struct engine *e)
 {
     struct cs *c = xcalloc(1, sizeof(*c));
     size_t cap = engine_config(e)->max_keys;
     c->ips = ktable_create(cap, sizeof(struct cs_ip), ip_score, NULL);
     c->nets = ktable_create(cap / 4 + 64, sizeof(struct cs_net), net_score, NULL);
+    c->accts = ktable_create(cap / 2 + 64, sizeof(struct cs_acct), acct_score, NULL);
+    c->wides = ktable_create(cap / 8 + 64, sizeof(struct cs_wide), wide_score, NULL);
+    c->fresh = ktable_create(cap / 8 + 64, sizeof(struct cs_fresh), fresh_score, NULL);
+    c->wait_cap = wait_cap_for(cap);
+    c->wait = xcalloc(c->wait_cap, sizeof(*c->wait));
     return c;
 }
 
@@ -75,6 +180,10 @@ static void cs_destroy(void *self)
     struct cs *c = self;
     ktable_free(c->ips);
     ktable_free(c->nets);
+    ktable_free(c->accts);
+    ktable_free(c->wides);
+    ktable_free(c->fresh);
+    free(c->wait);
     free(c);
 }
 
@@ -91,25 +200,111 @@ static size_t net_of(struct mw_slice ip, char *buf, size_t cap)
     return n;
 }
 
-static void name_ip(struct engine *e, struct finding *f, struct cs_ip *r, const struct attempt *a,
+/* the network of an address: "asn:N" with a table, else its /16 (/32) */
+static size_t wide_of(const struct engine_config *cfg, struct mw_slice ip, char *buf, size_t cap)
+{
+    if (cfg->network_of) {
+        uint32_t asn = cfg->network_of(cfg->network_ctx, ip);
+        if (asn) {
+            int n = snprintf(buf, cap, "asn:%u", asn);
+            return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+        }
+    }
+    struct ipaddr a;
+    if (ipaddr_parse(ip.p, ip.n, &a) != IPADDR_OK)
+        return 0;
+    char c[IPADDR_CIDRLEN];
+    size_t n = ipaddr_format_cidr(&a, ipaddr_net_bits(&a) == 24 ? 16 : 32, c);
+    if (n >= cap)
+        return 0;
+    memcpy(buf, c, n + 1);
+    return n;
+}
+
+/* the middle network of an address: its /24, or its IPv6 /48 (a site) */
+static size_t mid_of(struct mw_slice ip, char *buf, size_t cap)
+{
+    struct ipaddr a;
+    if (ipaddr_parse(ip.p, ip.n, &a) != IPADDR_OK)
+        return 0;
+    char c[IPADDR_CIDRLEN];
+    size_t n = ipaddr_format_cidr(&a, ipaddr_net_bits(&a) == 24 ? 24 : 48, c);
+    if (n >= cap)
+        return 0;
+    memcpy(buf, c, n + 1);
+    return n;
+}
+
+static bool has(const uint32_t *set, uint16_t n, uint32_t h)
+{
+    for (uint16_t i = 0; i < n && i < ACCT_NETS; i++)
+        if (set[i] == h)
+            return true;
+    return false;
+}
+
+static void remember(uint32_t *set, uint16_t *n, uint32_t h, uint32_t logins)
+{
+    if (has(set, *n, h))
+        return;
+    if (*n < ACCT_NETS)
+        set[(*n)++] = h;
+    else
+        set[logins % ACCT_NETS] = h; /* keep recent ones */
+}
+
+static bool active(struct cs *c, struct engine *e, int64_t now_us)
+{
+    return c->finding &&
+           window_sum(&c->active, now_us / 1000000, ACTIVE_WIDTH) >= engine_config(e)->stuffing_min_ips;
+}
+
+/* add one address to the campaign */
+static void name_ip(struct cs *c, struct engine *e, struct finding *f, struct cs_ip *r, struct mw_slice ip,
+                    struct mw_slice account, bool unknown, const struct mw_time *t, const struct mw_event *ev,
                     bool material)
 {
     r->named = 1;
-    int added = strset_add(&f->ips, a->ip.p, a->ip.n);
-    if (added == 1)
-        engine_attacker_add(e, a->ip.p, a->ip.n, f);
+    int added = strset_add(&f->ips, ip.p, ip.n);
+    if (added == 1) {
+        engine_attacker_add(e, ip.p, ip.n, f);
+        /* it logged in before: that account is the campaign's now */
+        struct cs_fresh *fr = ktable_get(c->fresh, ip.p, ip.n);
+        if (fr && t->epoch_us - fr->t_us <= FRESH_US) {
+            struct mw_event login;
+            memset(&login, 0, sizeof(login));
+            login.file = fr->file;
+            login.line = fr->line;
+            login.time = *t;
+            char acct[KTABLE_KEY_MAX];
+            size_t al = fr->acctlen;
+            memcpy(acct, fr->acct, al);
+            ktable_remove(c->fresh, ip.p, ip.n);
+            takeover_flag_late(e, &login, MW_SLICE(acct, al), ip, f);
+        } else if (fr) {
+            ktable_remove(c->fresh, ip.p, ip.n);
+        }
+        char wk[64];
+        for (int level = 0; level < 2; level++) {
+            size_t wl = level ? mid_of(ip, wk, sizeof(wk)) : wide_of(engine_config(e), ip, wk, sizeof(wk));
+            if (!wl)
+                continue;
+            struct cs_wide *w = ktable_put(c->wides, wk, wl, NULL);
+            window_add(&w->named, t->epoch_us / 1000000, WIDE_WIDTH, 1);
+            w->named_total++;
+        }
+    }
     char cidr[IPADDR_CIDRLEN];
-    size_t cl = net_of(a->ip, cidr, sizeof(cidr));
+    size_t cl = net_of(ip, cidr, sizeof(cidr));
     if (cl)
         strset_add(&f->networks, cidr, cl);
-    if (a->account.n)
-        strset_add(&f->accounts, a->account.p, a->account.n);
-    finding_seen(f, &a->time);
+    if (account.n)
+        strset_add(&f->accounts, account.p, account.n);
+    finding_seen(f, t);
     finding_set_num(f, "addresses", (int64_t)strset_total(&f->ips));
     finding_set_num(f, "accounts_tried", (int64_t)strset_total(&f->accounts));
-    finding_set_num(f, "unknown_accounts", finding_get_num(f, "unknown_accounts") +
-                                               (a->reason.n && a->reason.p[0] == 'u'));
-    finding_add_example(f, a->ev);
+    finding_set_num(f, "unknown_accounts", finding_get_num(f, "unknown_accounts") + unknown);
+    finding_add_example(f, ev);
     snprintf(f->summary, sizeof(f->summary),
              "%llu addresses in %llu networks tried %llu accounts, one password each, many unknown: "
              "leaked credentials being tested",
@@ -118,48 +313,228 @@ static void name_ip(struct engine *e, struct finding *f, struct cs_ip *r, const 
     engine_finding_changed(e, f, material);
 }
 
+static struct finding *campaign(struct cs *c, struct engine *e)
+{
+    return (struct finding *)engine_finding_at(e, c->finding - 1);
+}
+
+/* a client repeating its passwords is not trying pairs */
+static bool repeats(const struct cs_ip *r)
+{
+    return r->npws && r->failures > r->npws;
+}
+
+/* an address another attack finding named, doing that attack: a brute
+ * force's, or a spray's with one of the spray's passwords (a proxy of a
+ * spray's network trying leaked pairs is ours too) */
+static bool other_attacker(struct engine *e, struct mw_slice ip, struct mw_slice fp)
+{
+    const struct finding *known = engine_attacker_of(e, ip.p, ip.n);
+    if (!known || known->kind == FK_CREDENTIAL_STUFFING)
+        return false;
+    if (known->kind == FK_PASSWORD_SPRAY && fp.n && !strset_has(&known->labels, fp.p, fp.n))
+        return false;
+    return true;
+}
+
+/* a waiting failure whose ten minutes are over */
+static void settle(struct cs *c, struct engine *e, const struct cs_wait *w, int64_t now_us)
+{
+    struct mw_slice ip = MW_SLICE(w->ip, w->iplen), acct = MW_SLICE(w->acct, w->acctlen);
+    struct cs_ip *r = ktable_get(c->ips, ip.p, ip.n);
+    if (!r || r->named || r->successes || r->owned || repeats(r) || !active(c, e, now_us) ||
+        other_attacker(e, ip, MW_SLICE(w->fp, w->fplen)))
+        return;
+    if (!w->unknown) {
+        /* an existing account: one with a baseline, whose owner did not log
+         * in since (a typo on one network, the right password on another) */
+        struct cs_acct *a = acct.n ? ktable_get(c->accts, acct.p, acct.n) : NULL;
+        if (!a || a->logins < OWNER_MIN_LOGINS || a->last_login_us >= w->t_us)
+            return;
+    }
+    struct mw_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.file = w->file;
+    ev.line = w->line;
+    ev.time = w->time;
+    name_ip(c, e, campaign(c, e), r, ip, acct, w->unknown, &w->time, &ev, false);
+}
+
+static void drain(struct cs *c, struct engine *e, int64_t now_us)
+{
+    while (c->wait_n && c->wait[c->wait_head].t_us + WAIT_US <= now_us) {
+        struct cs_wait w = c->wait[c->wait_head];
+        c->wait_head = (c->wait_head + 1) % c->wait_cap;
+        c->wait_n--;
+        settle(c, e, &w, now_us);
+    }
+}
+
+static void enqueue(struct cs *c, const struct attempt *a, bool unknown)
+{
+    if (a->ip.n >= IPADDR_STRLEN)
+        return;
+    if (c->wait_n == c->wait_cap) { /* full: the oldest goes unjudged */
+        c->wait_head = (c->wait_head + 1) % c->wait_cap;
+        c->wait_n--;
+    }
+    struct cs_wait *w = &c->wait[(c->wait_head + c->wait_n) % c->wait_cap];
+    c->wait_n++;
+    memset(w, 0, sizeof(*w));
+    w->t_us = a->time.epoch_us;
+    w->time = a->time;
+    w->file = a->ev ? a->ev->file : NULL;
+    w->line = a->ev ? a->ev->line : 0;
+    w->iplen = (uint8_t)a->ip.n;
+    memcpy(w->ip, a->ip.p, a->ip.n);
+    size_t al = a->account.n < sizeof(w->acct) ? a->account.n : sizeof(w->acct);
+    w->acctlen = (uint8_t)al;
+    memcpy(w->acct, a->account.p, al);
+    w->unknown = unknown;
+    if (a->pw_fingerprint.n <= sizeof(w->fp)) {
+        memcpy(w->fp, a->pw_fingerprint.p, a->pw_fingerprint.n);
+        w->fplen = (uint8_t)a->pw_fingerprint.n;
+    }
+}
+
+/* the hashes of an address's /24 (/64), /24 (/48) and ASN (/16, /32), and
+ * the records of the last two */
+struct where {
+    uint32_t net, mid, wide;
+    struct cs_wide *midr, *wider;
+    char midk[IPADDR_CIDRLEN], widek[64];
+    size_t midl, widel;
+};
+
+static void where_of(struct cs *c, struct engine *e, struct mw_slice ip, uint32_t neth, struct where *w)
+{
+    memset(w, 0, sizeof(*w));
+    w->net = neth;
+    w->midl = mid_of(ip, w->midk, sizeof(w->midk));
+    w->widel = wide_of(engine_config(e), ip, w->widek, sizeof(w->widek));
+    if (w->midl) {
+        w->mid = hash32(w->midk, w->midl);
+        w->midr = ktable_get(c->wides, w->midk, w->midl);
+    }
+    if (w->widel) {
+        w->wide = hash32(w->widek, w->widel);
+        w->wider = ktable_get(c->wides, w->widek, w->widel);
+    }
+}
+
+/* a login from an address that is not (yet) named: is it the campaign's? */
+static bool campaign_login(struct cs *c, struct engine *e, const struct attempt *a, struct cs_ip *r,
+                           const struct cs_acct *acct, const struct where *w)
+{
+    if (r->named || r->successes || r->owned || !active(c, e, a->time.epoch_us) ||
+        other_attacker(e, a->ip, MW_SLICE("", 0)))
+        return false;
+    if (!acct || acct->logins < OWNER_MIN_LOGINS || (w->net && has(acct->nets, acct->nnets, w->net)))
+        return false;
+    /* failures on other accounts, not just before: not a typo */
+    uint32_t ah = hash32(a->account.p, a->account.n);
+    if (r->failures && !repeats(r) && !has(r->accounts, r->naccounts, ah) &&
+        a->time.epoch_us - r->last_fail_us > TYPO_US)
+        return true;
+    int64_t now = a->time.epoch_us / 1000000;
+    /* a first login from a /24 (/48) the account never used, where the
+     * campaign's addresses are and nobody else logs in */
+    if (w->midr && !has(acct->mids, acct->nmids, w->mid) && w->midr->login_ips == 0 &&
+        window_sum(&w->midr->named, now, WIDE_WIDTH) >= MID_MIN)
+        return true;
+    /* ... or from an attacking network the account never used */
+    return w->wider && !has(acct->wides, acct->nwides, w->wide) &&
+           window_sum(&w->wider->named, now, WIDE_WIDTH) >= WIDE_MIN &&
+           w->wider->named_total > w->wider->login_ips;
+}
+
 static void cs_attempt(void *self, struct engine *e, const struct attempt *a)
 {
     struct cs *c = self;
+    drain(c, e, a->time.epoch_us);
     if (!a->ip.n)
         return;
+    const struct engine_config *cfg = engine_config(e);
     char cidr[IPADDR_CIDRLEN];
     size_t cl = net_of(a->ip, cidr, sizeof(cidr));
     struct cs_net *net = cl ? ktable_put(c->nets, cidr, cl, NULL) : NULL;
+    uint32_t neth = cl ? hash32(cidr, cl) : 0;
     struct cs_ip *r = ktable_put(c->ips, a->ip.p, a->ip.n, NULL);
     if (a->success) {
-        r->successes++;
+        struct where w;
+        where_of(c, e, a->ip, neth, &w);
+        struct cs_acct *acct = a->account.n ? ktable_get(c->accts, a->account.p, a->account.n) : NULL;
+        if (a->account.n && campaign_login(c, e, a, r, acct, &w)) {
+            name_ip(c, e, campaign(c, e), r, a->ip, a->account, false, &a->time, a->ev, true);
+            return; /* an attacker's login teaches nothing */
+        }
+        if (r->named)
+            return;
+        if (!r->successes++) {
+            /* an address's first login, to an account that knows better */
+            if (acct && acct->logins >= OWNER_MIN_LOGINS && !(neth && has(acct->nets, acct->nnets, neth)) &&
+                a->account.n <= KTABLE_KEY_MAX && a->ev) {
+                struct cs_fresh *fr = ktable_put(c->fresh, a->ip.p, a->ip.n, NULL);
+                fr->t_us = a->time.epoch_us;
+                fr->file = a->ev->file;
+                fr->line = a->ev->line;
+                fr->acctlen = (uint8_t)a->account.n;
+                memcpy(fr->acct, a->account.p, a->account.n);
+            }
+            for (int level = 0; level < 2; level++) {
+                size_t kl = level ? w.widel : w.midl;
+                if (kl)
+                    ((struct cs_wide *)ktable_put(c->wides, level ? w.widek : w.midk, kl, NULL))->login_ips++;
+            }
+        }
         if (net)
             net->successes++;
+        if (a->account.n) {
+            acct = ktable_put(c->accts, a->account.p, a->account.n, NULL);
+            acct->logins++;
+            acct->last_login_us = a->time.epoch_us;
+            if (neth)
+                remember(acct->nets, &acct->nnets, neth, acct->logins);
+            if (w.mid)
+                remember(acct->mids, &acct->nmids, w.mid, acct->logins);
+            if (w.wide)
+                remember(acct->wides, &acct->nwides, w.wide, acct->logins);
+        }
         return;
     }
     /* a spray address is the spray detector's */
-    const struct finding *known = engine_attacker_of(e, a->ip.p, a->ip.n);
-    if (known && known->kind != FK_CREDENTIAL_STUFFING)
+    if (other_attacker(e, a->ip, a->pw_fingerprint))
         return;
     r->failures += a->failures;
+    r->last_fail_us = a->time.epoch_us;
     bool unknown = a->reason.n && a->reason.p[0] == 'u'; /* unknown_user */
     if (unknown)
         r->unknown++;
-    if (a->account.n)
+    if (a->account.n) {
         hset_add(r->accounts, SET, &r->naccounts, hash32(a->account.p, a->account.n));
+        const struct cs_acct *acct = ktable_get(c->accts, a->account.p, a->account.n);
+        if (acct && neth && has(acct->nets, acct->nnets, neth))
+            r->owned = 1; /* the account's own network: its owner, or a colleague */
+    }
     if (a->pw_fingerprint.n)
         hset_add(r->pws, SET, &r->npws, hash32(a->pw_fingerprint.p, a->pw_fingerprint.n));
     if (unknown && net && !r->successes)
         hset_add(net->ips, SET, &net->nips, hash32(a->ip.p, a->ip.n));
 
     bool pairs = r->npws == 0 || r->npws >= r->naccounts; /* a new password for each account */
-    bool stuffer = !r->successes && r->unknown >= 1 &&
-                   ((r->naccounts >= 3 && pairs) ||
-                    (net && net->nips >= 3 && net->successes == 0));
-    if (!stuffer)
+    bool stuffer = !r->successes && !r->owned && r->unknown >= 1 &&
+                   ((r->naccounts >= 3 && pairs) || (net && net->nips >= 3 && net->successes == 0));
+    if (!stuffer) {
+        if (!r->named && !r->successes && !r->owned && c->finding)
+            enqueue(c, a, unknown);
         return;
+    }
     int64_t now = a->time.epoch_us / 1000000;
     if (!r->stuffer) {
         r->stuffer = 1;
         window_add(&c->stuffers, now, 360, 1);
+        window_add(&c->active, now, ACTIVE_WIDTH, 1);
     }
-    const struct engine_config *cfg = engine_config(e);
     if (!c->finding) {
         if (window_sum(&c->stuffers, now, 360) < cfg->stuffing_min_ips)
             return;
@@ -167,16 +542,19 @@ static void cs_attempt(void *self, struct engine *e, const struct attempt *a)
         struct finding *f = engine_finding(e, FK_CREDENTIAL_STUFFING, "campaign", 8, a->ev, &created);
         f->severity = SEV_HIGH;
         c->finding = f->id;
-        name_ip(e, f, r, a, true);
+        name_ip(c, e, f, r, a->ip, a->account, unknown, &a->time, a->ev, true);
         return;
     }
-    struct finding *f = (struct finding *)engine_finding_at(e, c->finding - 1);
-    name_ip(e, f, r, a, false);
+    if (!r->named || a->account.n)
+        name_ip(c, e, campaign(c, e), r, a->ip, a->account, unknown, &a->time, a->ev, false);
 }
 
 static size_t cs_memory_for(size_t k)
 {
-    return ktable_size(k, sizeof(struct cs_ip)) + ktable_size(k / 4 + 64, sizeof(struct cs_net));
+    return ktable_size(k, sizeof(struct cs_ip)) + ktable_size(k / 4 + 64, sizeof(struct cs_net)) +
+           ktable_size(k / 2 + 64, sizeof(struct cs_acct)) + ktable_size(k / 8 + 64, sizeof(struct cs_wide)) +
+           ktable_size(k / 8 + 64, sizeof(struct cs_fresh)) +
+           wait_cap_for(k) * sizeof(struct cs_wait);
 }
 
 const struct detector_ops det_credential_stuffing = {

@@ -28,6 +28,12 @@ struct detector_ops {
     int (*load)(void *self, const char *line);
 };
 
+/* takeover_flag_late - det_account_takeover's finding for an account whose
+ * earlier login (file:line of `login`) came from an address an attack
+ * finding named only later (at login->time); det_credential_stuffing */
+void takeover_flag_late(struct engine *e, const struct mw_event *login, struct mw_slice account,
+                        struct mw_slice ip, const struct finding *attack);
+
 extern const struct detector_ops det_brute_force;
 extern const struct detector_ops det_password_spray;
 extern const struct detector_ops det_credential_stuffing;
