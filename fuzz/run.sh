@@ -5,6 +5,8 @@
 #   fuzz_ipaddr  address parsing, the ASN table loader, the CSV row parser
 #                (seeds: addresses and CSV rows)
 #   fuzz_state   the --state file reader (seeds: a saved state)
+#   fuzz_policy  serve's Dovecot policy JSON and Postfix policy requests,
+#                decided against a temporary SQLite store (seeds: requests)
 # Usage: fuzz/run.sh [SECONDS]   (default 60, split across the targets)
 # A crash leaves fuzz/crash-* and makes this script exit non-zero.
 set -euo pipefail
@@ -12,13 +14,13 @@ secs=${1:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 build=$top/build-fuzz
-targets=(fuzz_line fuzz_ipaddr fuzz_state)
+targets=(fuzz_line fuzz_ipaddr fuzz_state fuzz_policy)
 cmake -S "$top" -B "$build" -DCMAKE_C_COMPILER=clang -DMW_FUZZ=ON -DMW_TESTS=OFF \
       -DMW_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >/dev/null
 
 corpus=$top/fuzz/corpus-run
-mkdir -p "$corpus/fuzz_line" "$corpus/fuzz_ipaddr" "$corpus/fuzz_state"
+mkdir -p "$corpus/fuzz_line" "$corpus/fuzz_ipaddr" "$corpus/fuzz_state" "$corpus/fuzz_policy"
 # fuzz_line seeds: each fixture line as its own input, behind a format byte
 i=0
 while IFS= read -r -d '' f; do
@@ -36,6 +38,25 @@ printf '\0031.0.0.0,1.0.0.255,13335,Cloudflare, Inc.' >"$corpus/fuzz_ipaddr/csv-
 printf '\0032001:db8::,2001:db8::ffff,64496,"Example, ""quoted"""' >"$corpus/fuzz_ipaddr/csv-2"
 printf '\002' >"$corpus/fuzz_ipaddr/patch-0"
 printf 'mailward-state 1\naccount_takeover\ta@example.com\t1795140007000000\t18\t5c20add7,0000abcd\noutbound_spam\ta@example.com\t498650\t600\t18\t1800\n' >"$corpus/fuzz_state/seed-1"
+# fuzz_policy seeds: '\0'/'\1' + Dovecot JSON (allow/report), '\1' + Postfix requests
+printf '\0\0{"login":"alice","pwhash":"8a1f","remote":"192.0.2.7","device_id":"","protocol":"imap","session_id":"abc"}' >"$corpus/fuzz_policy/dovecot-allow"
+printf '\0\1{"login":"alice","pwhash":"8a1f","remote":"192.0.2.7","protocol":"imap","success":false,"policy_reject":false,"fail_type":"credentials"}' >"$corpus/fuzz_policy/dovecot-report"
+printf '\1request=smtpd_access_policy\nprotocol_state=RCPT\nsasl_username=alice\nclient_address=192.0.2.7\nrecipient=bob@example.net\ninstance=1.2\n\nrequest=smtpd_access_policy\nprotocol_state=END-OF-MESSAGE\nsasl_username=alice\nrecipient_count=1\ninstance=1.2\nqueue_id=ABC\n\n' >"$corpus/fuzz_policy/postfix-rcpt-eom"
+if [ -d "$top/tests/fixtures/policy" ]; then
+    k=0
+    for f in "$top"/tests/fixtures/policy/*.jsonl; do
+        [ -f "$f" ] || continue
+        while IFS= read -r l; do
+            k=$((k + 1))
+            body=$(printf '%s' "$l" | python3 -c 'import json,sys
+try:
+    o=json.loads(sys.stdin.read()); b=o.get("body", o)
+    print(b if isinstance(b,str) else json.dumps(b), end="")
+except Exception: pass' 2>/dev/null || true)
+            [ -n "$body" ] && printf '\0\1%s' "$body" >"$corpus/fuzz_policy/captured-$k"
+        done <"$f"
+    done
+fi
 
 per=$(( secs / ${#targets[@]} ))
 [ "$per" -ge 5 ] || per=5

@@ -42,6 +42,8 @@ struct serve {
     int64_t now_s;
     int64_t last_snapshot, last_expire, last_dirty;
     struct serve_metrics m;
+    bool resync;              /* a ban or flag failed to save: write them all again */
+    int64_t last_resync;
     void (*hook)(const char *json, size_t n, void *ctx);
     void *hook_ctx;
     struct outbuf ob;
@@ -132,7 +134,10 @@ static void add_ban(struct serve *s, const char *key, const struct finding *f, u
         return;
     s->m.bans_added++;
     if (store_put_ban(s->st, key, &b) < 0)
+    {
         store_failed(s, "save ban");
+        s->resync = true;
+    }
     log_msg(s, "info", "ban %s for %us: %s #%llu", key, s->cfg.ban_seconds, b.kind, (unsigned long long)store_id);
 }
 
@@ -150,8 +155,10 @@ static void add_flag(struct serve *s, struct mw_slice account, const char *kind,
     s->m.flags_added++;
     char acct[256];
     snprintf(acct, sizeof(acct), "%.*s", (int)account.n, account.p);
-    if (store_put_flag(s->st, acct, &fl) < 0)
+    if (store_put_flag(s->st, acct, &fl) < 0) {
         store_failed(s, "save flag");
+        s->resync = true;
+    }
     log_msg(s, "info", "flag account %s: %s", acct, reason);
 }
 
@@ -665,10 +672,49 @@ int serve_save(struct serve *s)
     return rc;
 }
 
+struct resync_ctx {
+    struct serve *s;
+    int failed;
+};
+
+static void resync_ban(const char *key, const struct guard_ban *b, void *ctx)
+{
+    struct resync_ctx *c = ctx;
+    if (!c->failed && store_put_ban(c->s->st, key, b) < 0)
+        c->failed = 1;
+}
+
+static void resync_flag(const char *account, const struct guard_flag *f, void *ctx)
+{
+    struct resync_ctx *c = ctx;
+    if (!c->failed && store_put_flag(c->s->st, account, f) < 0)
+        c->failed = 1;
+}
+
+/* after a failed write (locked database, full disk): write every ban and
+ * flag held in memory again, once a second until it works */
+static void resync(struct serve *s, int64_t now)
+{
+    if (!s->resync || now - s->last_resync < 1)
+        return;
+    s->last_resync = now;
+    struct resync_ctx c = {s, 0};
+    guard_foreach_ban(s->guard, resync_ban, &c);
+    if (!c.failed)
+        guard_foreach_flag(s->guard, resync_flag, &c);
+    if (c.failed) {
+        store_failed(s, "re-save bans and flags");
+        return;
+    }
+    s->resync = false;
+    log_msg(s, "info", "state store: bans and flags saved again after the earlier error");
+}
+
 void serve_tick(struct serve *s, int64_t now_us)
 {
     int64_t now = now_us / 1000000;
     s->now_s = now;
+    resync(s, now);
     if (now - s->last_expire >= 10) {
         s->last_expire = now;
         guard_expire(s->guard, now, forget_ban, s);

@@ -6,8 +6,9 @@
  * process being killed (the WAL is in the OS's page cache); a power cut
  * may lose the last moments. Bans and flags are committed at once; audit
  * rows go into an open transaction that store_flush() commits. A busy
- * database (another process holds the lock) is waited for up to 2 s, then
- * the write fails with an error the daemon logs; nothing here aborts.
+ * database (another process holds the lock) is waited for up to 200 ms,
+ * then the write fails with an error the daemon logs (serve.c writes its
+ * bans and flags again once the store works); nothing here aborts.
  */
 #include "store.h"
 
@@ -82,7 +83,7 @@ struct store *store_open(const char *dir, char *err, size_t errlen)
         store_close(s);
         return NULL;
     }
-    sqlite3_busy_timeout(s->db, 2000);
+    sqlite3_busy_timeout(s->db, 200); /* the event loop waits at most this */
     char *msg = NULL;
     if (sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path, msg ? msg : "cannot create the schema");
