@@ -46,6 +46,8 @@ struct serve {
     int64_t last_resync;
     void (*hook)(const char *json, size_t n, void *ctx);
     void *hook_ctx;
+    void (*ban_hook)(const char *key, const struct guard_ban *b, int64_t now, void *ctx);
+    void *ban_ctx;
     struct outbuf ob;
 };
 
@@ -133,6 +135,8 @@ static void add_ban(struct serve *s, const char *key, const struct finding *f, u
     if (guard_ban(s->guard, key, &b) < 0)
         return;
     s->m.bans_added++;
+    if (s->ban_hook)
+        s->ban_hook(key, &b, s->now_s, s->ban_ctx);
     if (store_put_ban(s->st, key, &b) < 0)
     {
         store_failed(s, "save ban");
@@ -351,6 +355,13 @@ void serve_on_finding(struct serve *s, void (*fn)(const char *json, size_t n, vo
 {
     s->hook = fn;
     s->hook_ctx = ctx;
+}
+
+void serve_on_ban(struct serve *s,
+                  void (*fn)(const char *key, const struct guard_ban *b, int64_t now, void *ctx), void *ctx)
+{
+    s->ban_hook = fn;
+    s->ban_ctx = ctx;
 }
 
 static void set_now(struct serve *s, int64_t now_us)
@@ -577,6 +588,8 @@ int serve_unban(struct serve *s, const char *key)
         store_failed(s, "delete ban");
         return -1;
     }
+    if (rc == 1 && s->ban_hook)
+        s->ban_hook(key, NULL, 0, s->ban_ctx);
     if (rc == 1)
         log_msg(s, "info", "unban %s (by an admin)", key);
     return rc;
@@ -590,6 +603,8 @@ int serve_ban(struct serve *s, int64_t now_us, const char *key, uint32_t seconds
     snprintf(b.kind, sizeof(b.kind), "admin");
     if (guard_ban(s->guard, key, &b) < 0)
         return -1;
+    if (s->ban_hook)
+        s->ban_hook(key, &b, b.since, s->ban_ctx);
     if (store_put_ban(s->st, key, &b) < 0) {
         store_failed(s, "save ban");
         return -1;

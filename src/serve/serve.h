@@ -76,5 +76,11 @@ size_t serve_memory(const struct serve *s);
 /* the hook for actions (webhook, command): called with each finding's
  * JSON when it is new or grown */
 void serve_on_finding(struct serve *s, void (*fn)(const char *json, size_t n, void *ctx), void *ctx);
+/* the hook for the firewall (actions.c, nftables): called when an address
+ * or network is banned (by a finding or an admin; b->until is when it
+ * ends, now the time of the decision, both in seconds) and with b NULL
+ * when an admin lifts a ban; key as given to the guard */
+void serve_on_ban(struct serve *s,
+                  void (*fn)(const char *key, const struct guard_ban *b, int64_t now, void *ctx), void *ctx);
 
 #endif
