@@ -26,6 +26,17 @@
 #   /var/log/mailward-e2e  captured logs (mail.log RFC 3339, mail-classic.log,
 #                          auth.log, all.log); wiped by each `start`
 #   /var/mail/vhosts       virtual mailboxes (Postfix virtual(8) maildirs)
+#
+# Optional hooks (all unset = the plain stack, as capture-fixtures.sh uses it;
+# capture-policy.sh sets them to the docs/examples/ snippets):
+#   MW_DOVECOT_EXTRA_CONF=FILE   installed as /etc/dovecot/conf.d/95-mailward.conf
+#   MW_POSTFIX_EXTRA_MAIN=FILE   main.cf syntax (name = value, continuation
+#                                lines, comments); applied with postconf -e
+#                                after the stack's own settings
+#   MW_POSTFIX_EXTRA_MASTER=FILE master.cf syntax; each service entry is added
+#                                if missing and its -o overrides applied with
+#                                postconf -P after the stack's own
+# Files they install are backed up like the rest and put back by 'stop'.
 
 MW_ETC=${MW_ETC:-/etc/mailward-e2e}
 MW_RUN=${MW_RUN:-/run/mailward-e2e}
@@ -290,6 +301,11 @@ service auth {
   }
 }
 EOF
+    if [ -n "${MW_DOVECOT_EXTRA_CONF:-}" ]; then
+        mw_backup_once /etc/dovecot/conf.d/95-mailward.conf
+        install -m 640 -o root -g dovecot "$MW_DOVECOT_EXTRA_CONF" \
+            /etc/dovecot/conf.d/95-mailward.conf
+    fi
     doveconf -c /etc/dovecot/dovecot.conf >/dev/null 2>"$MW_RUN/doveconf.err" || {
         cat "$MW_RUN/doveconf.err" >&2; mw_die "dovecot config invalid"; }
 }
@@ -367,6 +383,9 @@ EOF
                 "submission/inet/smtpd_relay_restrictions=permit_sasl_authenticated,reject" \
                 "submission/inet/smtpd_recipient_restrictions=permit_sasl_authenticated,reject"
 
+    [ -n "${MW_POSTFIX_EXTRA_MAIN:-}" ] && mw_postfix_extra_main "$MW_POSTFIX_EXTRA_MAIN"
+    [ -n "${MW_POSTFIX_EXTRA_MASTER:-}" ] && mw_postfix_extra_master "$MW_POSTFIX_EXTRA_MASTER"
+
     # Chroot files: our own resolv.conf so lookups never leave loopback.
     mkdir -p /var/spool/postfix/etc
     printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' \
@@ -381,6 +400,35 @@ EOF
         [ -e "/etc/$f" ] && cp -L "/etc/$f" "/var/spool/postfix/etc/$f"
     done
     postfix check 2>&1 | sed 's/^/mailstack: postfix check: /' >&2 || true
+}
+
+# mw_postfix_extra_main FILE: apply main.cf-syntax settings (logical lines:
+# a line starting with white space continues the previous one).
+mw_postfix_extra_main() {
+    local line
+    while IFS= read -r line; do
+        [ -n "$line" ] && postconf -e "$line"
+    done < <(awk '
+        /^[ \t]*#/ || /^[ \t]*$/ { next }
+        /^[ \t]/ { sub(/^[ \t]+/, " "); cur = cur $0; next }
+        { if (cur != "") print cur; cur = $0 }
+        END { if (cur != "") print cur }' "$1")
+}
+
+# mw_postfix_extra_master FILE: add the master.cf-syntax service entries that
+# are missing and apply every entry's "-o name=value" with postconf -P.
+mw_postfix_extra_master() {
+    local kind a b
+    while read -r kind a b; do
+        case $kind in
+            S) postconf -M "$a" >/dev/null 2>&1 && [ -n "$(postconf -M "$a")" ] \
+                   || postconf -M "$a=$b" ;;
+            O) postconf -P "$a/$b" ;;
+        esac
+    done < <(awk '
+        /^[ \t]*#/ || /^[ \t]*$/ { next }
+        /^[^ \t]/ { svc = $1 "/" $2; print "S", svc, $0; next }
+        { for (i = 1; i <= NF; i++) if ($i == "-o" && i < NF) { print "O", svc, $(i + 1); i++ } }' "$1")
 }
 
 # ---------------------------------------------------------------- start/stop
