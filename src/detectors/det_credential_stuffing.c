@@ -12,28 +12,35 @@
  *
  * While it is active (stuffing_min_ips stuffers within the last 6 hours),
  * the pool is named one address at a time, from a single failure:
- *  - an address that failed on an account (unknown, or existing and never
- *    logged into from the address's /24 or /64), and in the ten minutes
- *    after its failure did not log in; for an existing account, its owner
- *    did not log in from anywhere else either (a typo on one network, then
- *    the right password on another); a client repeating one password is not
- *    a pair being tried;
+ *  - an address that failed (unknown user, or an existing account with a
+ *    baseline that never logged in from the address's /24 or /64), then
+ *    did not log in within 20 minutes; for an existing account, its owner
+ *    did not log in from elsewhere within 5 minutes either (a typo on one
+ *    network, the right password on another); a client repeating a
+ *    password is not trying pairs;
  *  - an address with such failures that then logs in to another account,
  *    one that never logged in from its /24 (/64), more than 5 minutes after
  *    its last failure (a mistyped user name followed by the right one is
  *    quicker): the login is the attacker's (a takeover, flagged at it);
  *  - an address that logs in for the first time to an account that never
- *    used its network (ASN with a table, else /16, IPv6 /32) nor its /24
- *    (/64), when that network is attacking: 3+ of the campaign's addresses
- *    in the last 3 hours, and more of them than addresses with logins of
- *    their own (a residential ISP's own customers outnumber the proxies in
- *    it, a proxy provider has none).
+ *    used its /24 (IPv6 /48) when the campaign named 2+ addresses there in
+ *    the last 3 hours and no address there logs in of its own; or never
+ *    used its network (ASN with a table, else /16, IPv6 /32) when the
+ *    campaign named 3+ there in the last 3 hours and more than the
+ *    addresses with logins of their own (a residential ISP's customers
+ *    outnumber the proxies in it, a proxy provider has none);
+ *  - an address whose one login was to an account new to its /24 (/64)
+ *    and that later fails like the pool (an unknown user, or 2+ accounts):
+ *    it is named, and that account is flagged as taken over then
+ *    (takeover_flag_late, up to a day after the login).
  * Named addresses become attackers, so a success from one is a takeover
- * (det_account_takeover flags it at that login).
+ * (det_account_takeover flags it at that login). A proxy in a spray's
+ * network trying pairs (passwords that are not the spray's) is named here
+ * too.
  *
  * State: bounded ktables by address, by /24 (/64), by account (where it
  * logs in), by network (ASN, /16, /32), and a bounded queue of failures
- * waiting out their ten minutes; all counted by cs_memory_for.
+ * waiting out their 20 minutes; all counted by cs_memory_for.
  */
 #include "detector.h"
 #include "../util/hset.h"
@@ -67,7 +74,15 @@ struct cs_ip {
     uint8_t stuffer;        /* counted as a stuffer */
     uint8_t named;          /* added to the campaign */
     uint8_t owned;          /* failed on an account that logs in from its /24 (/64) */
+    uint8_t fresh_login;    /* its one login was to an account new to its /24 (/64) */
 };
+
+/* logins of its own: an address whose one login was a fresh one (a
+ * takeover, if it then tries other pairs) may still be the campaign's */
+static bool logs_in(const struct cs_ip *r)
+{
+    return r->successes > (r->fresh_login ? 1u : 0u);
+}
 
 struct cs_net {
     uint32_t ips[SET];      /* addresses with unknown-user failures */
@@ -82,7 +97,8 @@ struct cs_acct {
     uint32_t wides[ACCT_NETS];  /* ASN, or /16, /32 */
     uint16_t nnets, nmids, nwides;
     uint32_t logins;
-    int64_t last_login_us;
+    int64_t fail_us;        /* last failure from an address not its own */
+    int64_t excused_us;     /* ... that a login from elsewhere soon after excused */
 };
 
 /* a network (ASN, or /16, /32) */
@@ -337,19 +353,20 @@ static bool other_attacker(struct engine *e, struct mw_slice ip, struct mw_slice
     return true;
 }
 
-/* a waiting failure whose ten minutes are over */
+/* a waiting failure whose WAIT_US are over */
 static void settle(struct cs *c, struct engine *e, const struct cs_wait *w, int64_t now_us)
 {
     struct mw_slice ip = MW_SLICE(w->ip, w->iplen), acct = MW_SLICE(w->acct, w->acctlen);
     struct cs_ip *r = ktable_get(c->ips, ip.p, ip.n);
-    if (!r || r->named || r->successes || r->owned || repeats(r) || !active(c, e, now_us) ||
+    if (!r || r->named || logs_in(r) || r->owned || repeats(r) || !active(c, e, now_us) ||
+        (r->fresh_login && !r->unknown && r->naccounts < 2) ||
         other_attacker(e, ip, MW_SLICE(w->fp, w->fplen)))
         return;
     if (!w->unknown) {
         /* an existing account: one with a baseline, whose owner did not log
          * in since (a typo on one network, the right password on another) */
         struct cs_acct *a = acct.n ? ktable_get(c->accts, acct.p, acct.n) : NULL;
-        if (!a || a->logins < OWNER_MIN_LOGINS || a->last_login_us >= w->t_us)
+        if (!a || a->logins < OWNER_MIN_LOGINS || a->excused_us == w->t_us)
             return;
     }
     struct mw_event ev;
@@ -472,9 +489,10 @@ static void cs_attempt(void *self, struct engine *e, const struct attempt *a)
             return;
         if (!r->successes++) {
             /* an address's first login, to an account that knows better */
-            if (acct && acct->logins >= OWNER_MIN_LOGINS && !(neth && has(acct->nets, acct->nnets, neth)) &&
+            if (acct && acct->logins && !(neth && has(acct->nets, acct->nnets, neth)) &&
                 a->account.n <= KTABLE_KEY_MAX && a->ev) {
                 struct cs_fresh *fr = ktable_put(c->fresh, a->ip.p, a->ip.n, NULL);
+                r->fresh_login = 1;
                 fr->t_us = a->time.epoch_us;
                 fr->file = a->ev->file;
                 fr->line = a->ev->line;
@@ -492,7 +510,8 @@ static void cs_attempt(void *self, struct engine *e, const struct attempt *a)
         if (a->account.n) {
             acct = ktable_put(c->accts, a->account.p, a->account.n, NULL);
             acct->logins++;
-            acct->last_login_us = a->time.epoch_us;
+            if (acct->fail_us && a->time.epoch_us - acct->fail_us <= TYPO_US)
+                acct->excused_us = acct->fail_us;
             if (neth)
                 remember(acct->nets, &acct->nnets, neth, acct->logins);
             if (w.mid)
@@ -512,9 +531,11 @@ static void cs_attempt(void *self, struct engine *e, const struct attempt *a)
         r->unknown++;
     if (a->account.n) {
         hset_add(r->accounts, SET, &r->naccounts, hash32(a->account.p, a->account.n));
-        const struct cs_acct *acct = ktable_get(c->accts, a->account.p, a->account.n);
+        struct cs_acct *acct = ktable_get(c->accts, a->account.p, a->account.n);
         if (acct && neth && has(acct->nets, acct->nnets, neth))
             r->owned = 1; /* the account's own network: its owner, or a colleague */
+        else if (acct)
+            acct->fail_us = a->time.epoch_us;
     }
     if (a->pw_fingerprint.n)
         hset_add(r->pws, SET, &r->npws, hash32(a->pw_fingerprint.p, a->pw_fingerprint.n));
@@ -525,7 +546,7 @@ static void cs_attempt(void *self, struct engine *e, const struct attempt *a)
     bool stuffer = !r->successes && !r->owned && r->unknown >= 1 &&
                    ((r->naccounts >= 3 && pairs) || (net && net->nips >= 3 && net->successes == 0));
     if (!stuffer) {
-        if (!r->named && !r->successes && !r->owned && c->finding)
+        if (!r->named && !logs_in(r) && !r->owned && c->finding)
             enqueue(c, a, unknown);
         return;
     }
