@@ -297,6 +297,18 @@ static const struct metric metrics[] = {
     {"mailward_flags_added_total", "", "accounts flagged", M(flags_added)},
     {"mailward_stale_password_notices_total", "", "clients found retrying one old password", M(stale_notices)},
     {"mailward_store_errors_total", "", "failed writes to the state store", M(store_errors)},
+    /* actions (actions.c) */
+    {"mailward_webhook_posts_total", "result=\"sent\"", "findings POSTed to the webhook", M(webhook_sent)},
+    {"mailward_webhook_posts_total", "result=\"failed\"", NULL, M(webhook_failed)},
+    {"mailward_webhook_posts_total", "result=\"dropped\"", NULL, M(webhook_dropped)},
+    {"mailward_webhook_retries_total", "", "webhook POSTs tried again after a failure", M(webhook_retries)},
+    {"mailward_hook_commands_total", "result=\"run\"", "hook_command runs (failed: non-zero exit, killed, "
+     "not started; dropped: never run, the queue was full)", M(hooks_run)},
+    {"mailward_hook_commands_total", "result=\"failed\"", NULL, M(hooks_failed)},
+    {"mailward_hook_commands_total", "result=\"dropped\"", NULL, M(hooks_dropped)},
+    {"mailward_nft_updates_total", "result=\"done\"", "nftables set elements added or deleted", M(nft_updates)},
+    {"mailward_nft_updates_total", "result=\"failed\"", NULL, M(nft_failed)},
+    {"mailward_nft_updates_total", "result=\"dropped\"", NULL, M(nft_dropped)},
 };
 
 static void send_metrics(struct admin_ctx *a, struct evhttp_request *req)

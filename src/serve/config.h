@@ -49,6 +49,14 @@ struct serve_config {
     /* actions */
     char *webhook;               /* URL a finding is POSTed to as JSON; "" = none */
     char *hook_command;          /* command run with a finding on stdin; "" = none */
+    char *webhook_header;        /* "Name: value" sent with each webhook POST; "" = none */
+    uint32_t webhook_timeout;    /* seconds one POST may take */
+    uint32_t webhook_tries;      /* attempts of one POST before it is given up */
+    uint32_t hook_timeout;       /* seconds hook_command may run before it is killed */
+    char *nft_set;               /* "FAMILY TABLE SET" for banned IPv4 addresses/networks; "" = off */
+    char *nft_set6;              /* the same for IPv6; "" = off */
+    size_t action_queue;         /* pending actions of each kind kept (drop-oldest) */
+    uint32_t action_flush;       /* seconds at shutdown to finish queued actions */
     char *release_command;       /* run with a held queue id when an account is released */
     bool metrics_public;         /* /metrics without the admin token */
     /* Dovecot's pwhash (weak passwords at login) */

@@ -3,6 +3,7 @@
  */
 #include "daemon.h"
 
+#include "actions.h"
 #include "admin.h"
 #include "serve.h"
 #include "store.h"
@@ -35,6 +36,7 @@ struct daemon {
     struct evhttp *http;
     struct evconnlistener *pf;
     struct serve *serve;
+    struct actions *actions;     /* webhook, hook command, nftables (actions.c) */
     struct store *store;
     struct asn_table *asn;
     struct admin_ctx admin;
@@ -357,6 +359,8 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
     }
     if (strcmp(c.http, d->cfg.http) || strcmp(c.postfix, d->cfg.postfix) || strcmp(c.state_dir, d->cfg.state_dir))
         fprintf(stderr, "mailward serve: SIGHUP: listeners and state_dir change only on restart\n");
+    if (d->actions && actions_reconfigure(d->actions, &c, err, sizeof(err)) < 0)
+        fprintf(stderr, "mailward serve: SIGHUP: %s; the actions keep their settings\n", err);
     serve_reconfigure(d->serve, &c);
     config_free(&d->cfg);
     d->cfg = c;
@@ -371,6 +375,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     (void)what;
     struct daemon *d = arg;
     serve_tick(d->serve, now_us());
+    actions_metrics(d->actions, (struct serve_metrics *)serve_metrics(d->serve));
 }
 
 int daemon_token(const char *state_dir, int create, char *out, size_t outlen, char *err, size_t errlen)
@@ -483,6 +488,14 @@ int daemon_run(const struct serve_config *cfg, const char *config_path)
         fprintf(stderr, "mailward serve: %s\n", err);
         goto out;
     }
+    d.actions = actions_create(&d.cfg, err, sizeof(err));
+    if (!d.actions) {
+        fprintf(stderr, "mailward serve: %s\n", err);
+        goto out;
+    }
+    serve_on_finding(d.serve, actions_finding, d.actions);
+    serve_on_ban(d.serve, actions_ban, d.actions);
+    actions_restore_bans(d.actions, serve_guard(d.serve), now_us() / 1000000);
     d.base = event_base_new();
     if (!d.base) {
         fprintf(stderr, "mailward serve: cannot create the event loop\n");
@@ -522,6 +535,7 @@ out:
         evconnlistener_free(d.pf);
     if (d.unix_path[0])
         unlink(d.unix_path);
+    actions_destroy(d.actions); /* finishes queued actions (action_flush seconds at most) */
     serve_free(d.serve);
     if (d.base)
         event_base_free(d.base);

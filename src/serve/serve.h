@@ -40,6 +40,9 @@ struct serve_metrics {
     uint64_t dovecot_allow, dovecot_reject, dovecot_delay, dovecot_report_ok, dovecot_report_fail,
         dovecot_bad, postfix_requests, postfix_dunno, postfix_hold, postfix_defer, postfix_reject,
         postfix_bad, findings, bans_added, flags_added, stale_notices, store_errors;
+    /* actions (actions.c counts them; the daemon copies them here on its timer) */
+    uint64_t webhook_sent, webhook_retries, webhook_failed, webhook_dropped, hooks_run, hooks_failed, hooks_dropped,
+        nft_updates, nft_failed, nft_dropped;
 };
 
 /* serve_create - NULL with err set if the state cannot be restored */
