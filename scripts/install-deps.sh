@@ -6,7 +6,8 @@ pkgs=(build-essential cmake pkg-config zlib1g-dev libcmocka-dev
       clang libclang-rt-14-dev python3 gzip time util-linux libmaxminddb-dev
       libzxcvbn-dev libargon2-dev libcrypt-dev john-data cracklib-runtime
       libevent-dev libjansson-dev libsqlite3-dev sqlite3 libmilter-dev
-      libcurl4-openssl-dev wrk nftables)
+      libcurl4-openssl-dev wrk nftables
+      libssl-dev openssl)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

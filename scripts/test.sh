@@ -22,6 +22,10 @@ if [ "$(id -u)" -eq 0 ]; then
     scripts/fetch-geodata.sh --mailward build/mailward ||
         echo "test.sh: WARNING: fetch-geodata failed; the asn test's real-data checks will say they were skipped"
 fi
+# the list of common passwords (john-data, cracklib, npm @zxcvbn-ts/language-common)
+# for the passwd test's full-list checks
+scripts/fetch-passwords.sh ||
+    echo "test.sh: WARNING: fetch-passwords failed; the passwd test's full-list checks will say they were skipped"
 ctest --test-dir build --output-on-failure -j"$jobs"
 
 echo "== ASan + UBSan build and tests"
