@@ -594,7 +594,7 @@ static void run_nft(struct actions *a, const struct act_cfg *c, struct job *list
         strstr(why, "killed")) {
         atomic_fetch_add(&a->nft_failed, count);
         alog(a, L_ERROR, "nftables: %zu updates failed: %s (does the set of nft_set/nft_set6 exist? see "
-                         "docs/serve-actions.md)", count, why);
+                         "docs/serve.md, Actions)", count, why);
         free(script);
         return;
     }
@@ -615,7 +615,7 @@ static void run_nft(struct actions *a, const struct act_cfg *c, struct job *list
         }
         atomic_fetch_add(&a->nft_failed, 1);
         alog(a, L_WARNING, "nftables: %s %s: %s%s", j->op == 'a' ? "add" : "delete", j->data, why,
-             strstr(why, "overlap") ? " (create the set with auto-merge: docs/serve-actions.md)" : "");
+             strstr(why, "overlap") ? " (create the set with auto-merge: docs/serve.md, Actions)" : "");
     }
     free(script);
 }
