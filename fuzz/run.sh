@@ -5,6 +5,8 @@
 #   fuzz_ipaddr  address parsing, the ASN table loader, the CSV row parser
 #                (seeds: addresses and CSV rows)
 #   fuzz_state   the --state file reader (seeds: a saved state)
+#   fuzz_passwd  passwd-file lines, password rules, the password list, the
+#                weakpw cache (seeds: the passwd fixtures, passwords, the list)
 #   fuzz_policy  serve's Dovecot policy JSON and Postfix policy requests,
 #                decided against a temporary SQLite store (seeds: requests)
 # Usage: fuzz/run.sh [SECONDS]   (default 60, split across the targets)
@@ -14,13 +16,13 @@ secs=${1:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 build=$top/build-fuzz
-targets=(fuzz_line fuzz_ipaddr fuzz_state fuzz_policy)
+targets=(fuzz_line fuzz_ipaddr fuzz_state fuzz_passwd fuzz_policy)
 cmake -S "$top" -B "$build" -DCMAKE_C_COMPILER=clang -DMW_FUZZ=ON -DMW_TESTS=OFF \
       -DMW_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >/dev/null
 
 corpus=$top/fuzz/corpus-run
-mkdir -p "$corpus/fuzz_line" "$corpus/fuzz_ipaddr" "$corpus/fuzz_state" "$corpus/fuzz_policy"
+mkdir -p "$corpus/fuzz_line" "$corpus/fuzz_ipaddr" "$corpus/fuzz_state" "$corpus/fuzz_passwd" "$corpus/fuzz_policy"
 # fuzz_line seeds: each fixture line as its own input, behind a format byte
 i=0
 while IFS= read -r -d '' f; do
@@ -38,6 +40,17 @@ printf '\0031.0.0.0,1.0.0.255,13335,Cloudflare, Inc.' >"$corpus/fuzz_ipaddr/csv-
 printf '\0032001:db8::,2001:db8::ffff,64496,"Example, ""quoted"""' >"$corpus/fuzz_ipaddr/csv-2"
 printf '\002' >"$corpus/fuzz_ipaddr/patch-0"
 printf 'mailward-state 1\naccount_takeover\ta@example.com\t1795140007000000\t18\t5c20add7,0000abcd\noutbound_spam\ta@example.com\t498650\t600\t18\t1800\n' >"$corpus/fuzz_state/seed-1"
+# fuzz_passwd seeds: '\0' + each passwd-file fixture, '\1' + passwords to check,
+# '\2' + the top-100 list, '\3' + user NUL pwhash
+k=0
+for f in "$top"/tests/fixtures/passwd/*.passwd; do
+    k=$((k + 1)); { printf '\0'; cat "$f"; } >"$corpus/fuzz_passwd/file-$k"
+done
+for pw in 'P@ssw0rd2024!' 'john.smith1' 'correct horse battery staple' 'abcd1234' 'Zürich-Käse'; do
+    k=$((k + 1)); printf '\1%s' "$pw" >"$corpus/fuzz_passwd/check-$k"
+done
+{ printf '\2'; cat "$top/tests/fixtures/passwd/top100.txt"; } >"$corpus/fuzz_passwd/list-1"
+{ printf '\3alice@example.com\0'; printf '053b'; } >"$corpus/fuzz_passwd/weakpw-1"
 # fuzz_policy seeds: '\0'/'\1' + Dovecot JSON (allow/report), '\1' + Postfix requests
 printf '\0\0{"login":"alice","pwhash":"8a1f","remote":"192.0.2.7","device_id":"","protocol":"imap","session_id":"abc"}' >"$corpus/fuzz_policy/dovecot-allow"
 printf '\0\1{"login":"alice","pwhash":"8a1f","remote":"192.0.2.7","protocol":"imap","success":false,"policy_reject":false,"fail_type":"credentials"}' >"$corpus/fuzz_policy/dovecot-report"

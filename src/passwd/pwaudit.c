@@ -28,7 +28,9 @@ struct run {
     size_t ntasks;
     atomic_size_t next;
     atomic_uint_fast64_t done;
-    atomic_uint finished;
+    pthread_mutex_t mu;  /* guards finished, signals cv when a worker ends */
+    pthread_cond_t cv;
+    unsigned finished;
 };
 
 void pwaudit_defaults(struct pwaudit_opts *o)
@@ -92,7 +94,10 @@ static void *worker(void *arg)
         atomic_fetch_add_explicit(&r->done, tk->to - tk->from, memory_order_relaxed);
     }
     pwverify_free(v);
-    atomic_fetch_add(&r->finished, 1);
+    pthread_mutex_lock(&r->mu);
+    r->finished++;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
     return NULL;
 }
 
@@ -142,24 +147,50 @@ uint64_t pwaudit_run(const struct pwaudit_opts *o, struct pwaudit_item *items, s
     if (nth > r.ntasks)
         nth = r.ntasks ? (unsigned)r.ntasks : 1;
     pthread_t *th = xcalloc(nth, sizeof(*th));
+    pthread_mutex_init(&r.mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r.cv, &ca);
+    pthread_condattr_destroy(&ca);
     unsigned started = 0;
     for (unsigned i = 0; i < nth; i++)
         if (pthread_create(&th[i], NULL, worker, &r) == 0)
             started++;
         else
             break;
-    if (!started) /* no threads to be had: do it here */
-        worker(&r), atomic_fetch_sub(&r.finished, 1);
-    while (atomic_load(&r.finished) < started) {
-        if (progress)
-            progress(arg, atomic_load(&r.done), total);
-        struct timespec ts = {0, 100 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+    if (!started) { /* no threads to be had: do it here */
+        worker(&r);
+        r.finished = 0;
     }
+    /* wake when a worker ends, or every 100 ms for the progress line */
+    pthread_mutex_lock(&r.mu);
+    while (r.finished < started) {
+        if (progress) {
+            pthread_mutex_unlock(&r.mu);
+            progress(arg, atomic_load(&r.done), total);
+            pthread_mutex_lock(&r.mu);
+            if (r.finished >= started)
+                break;
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            ts.tv_nsec += 100 * 1000 * 1000;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&r.cv, &r.mu, &ts);
+        } else {
+            pthread_cond_wait(&r.cv, &r.mu);
+        }
+    }
+    pthread_mutex_unlock(&r.mu);
     for (unsigned i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     free(th);
     free(r.tasks);
+    pthread_cond_destroy(&r.cv);
+    pthread_mutex_destroy(&r.mu);
     if (progress)
         progress(arg, total, total);
     uint64_t hashed = 0;
