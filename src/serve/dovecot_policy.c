@@ -89,6 +89,10 @@ static int walk(struct dovecot_req *r, json_t *obj, int depth, char *err, size_t
             slot = &r->fail_type;
         else if (!strcmp(key, "local"))
             slot = &r->local;
+        else if (!strcmp(key, "local_port"))
+            slot = &r->local_port;
+        else if (!strcmp(key, "secured"))
+            slot = &r->secured;
         else if (!strcmp(key, "success") || !strcmp(key, "policy_reject") || !strcmp(key, "tls")) {
             bool b;
             if (truthy(v, &b) < 0) {

@@ -27,7 +27,7 @@ enum dovecot_cmd { DOVECOT_NONE = 0, DOVECOT_ALLOW, DOVECOT_REPORT };
 
 struct dovecot_req {
     enum dovecot_cmd command;
-    struct mw_slice login, remote, pwhash, protocol, session_id, device_id, fail_type, local;
+    struct mw_slice login, remote, pwhash, protocol, session_id, device_id, fail_type, local, local_port, secured;
     bool success, policy_reject;
     int tls;                  /* 1, 0, -1 unknown */
     char arena[DOVECOT_ARENA];

@@ -444,6 +444,13 @@ size_t serve_dovecot(struct serve *s, int64_t now_us, const struct dovecot_req *
     struct mw_event ev;
     event_reset(&ev);
     ev.kind = r->success ? MW_KIND_AUTH_SUCCESS : MW_KIND_AUTH_FAILURE;
+    /* the password crossed in clear: Dovecot says tls false and, when the
+     * "secured" attribute is configured (docs/examples), an empty one
+     * (Postfix's SASL over STARTTLS and loopback say "secured") */
+    if (r->success && r->tls == 0 && r->secured.p && r->secured.n == 0)
+        ev.kind = MW_KIND_PLAINTEXT_LOGIN;
+    if (r->secured.n)
+        ev.secured = true;
     ev.service = dovecot_service(r->protocol);
     time_of(now_us, &ev.time);
     ev.file = "dovecot-policy";

@@ -402,6 +402,27 @@ static void test_serve_spray_vs_office(void **state)
     assert_int_equal(dovecot(f->s, t, DOVECOT_ALLOW, "198.51.100.20", "staff1", "good", 0), 0);
 }
 
+static void test_serve_cleartext(void **state)
+{
+    struct fixture *f = *state;
+    /* as Dovecot 2.3.19 sends them with the docs/examples attributes */
+    const char *clear = "{\"device_id\":\"\",\"local\":\"127.0.0.1\",\"local_port\":\"143\",\"login\":\"alice\","
+                        "\"mech\":\"PLAIN\",\"protocol\":\"imap\",\"pwhash\":\"f6312fac\",\"remote\":\"127.0.0.5\","
+                        "\"secured\":\"\",\"session_id\":\"qq\",\"success\":true,\"policy_reject\":false,\"tls\":false}";
+    const char *sasl = "{\"login\":\"bob\",\"protocol\":\"smtp\",\"pwhash\":\"0a0a0a0a\",\"remote\":\"127.0.0.6\","
+                       "\"secured\":\"secured\",\"session_id\":\"rr\",\"success\":true,\"policy_reject\":false,\"tls\":false}";
+    struct dovecot_req r;
+    char err[200], reply[256];
+    r.command = DOVECOT_REPORT;
+    assert_int_equal(dovecot_parse(&r, clear, strlen(clear), err, sizeof(err)), 0);
+    serve_dovecot(f->s, T0, &r, reply, sizeof(reply));
+    r.command = DOVECOT_REPORT;
+    assert_int_equal(dovecot_parse(&r, sasl, strlen(sasl), err, sizeof(err)), 0);
+    serve_dovecot(f->s, T0 + SEC, &r, reply, sizeof(reply));
+    /* one cleartext_auth finding, for alice only */
+    assert_int_equal(serve_metrics(f->s)->findings, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,6 +433,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_serve_brute_and_takeover, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serve_stale_not_banned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serve_spray_vs_office, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_serve_cleartext, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
