@@ -9,6 +9,7 @@
 #include "../util/ipaddr.h"
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -61,7 +62,8 @@ struct act_cfg {
     char *webhook, *header, *command;
     char nft4[200], nft6[200];  /* "FAMILY TABLE SET" or "" */
     uint32_t webhook_timeout, webhook_tries, hook_timeout, flush;
-    size_t cap;
+    size_t cap;               /* action_queue: webhook and command queues */
+    size_t nft_cap;           /* max_bans (at least action_queue): the nftables queue */
 };
 
 struct actions {
@@ -199,6 +201,7 @@ static struct act_cfg *cfg_new(const struct serve_config *c, char *err, size_t e
     x->hook_timeout = c->hook_timeout ? c->hook_timeout : 30;
     x->flush = c->action_flush;
     x->cap = c->action_queue ? c->action_queue : 1;
+    x->nft_cap = c->max_bans > x->cap ? c->max_bans : x->cap;
     return x;
 }
 
@@ -332,37 +335,82 @@ static void retry_insert(struct actions *a, struct job *j)
 static void tell_dropped(struct actions *a, int qi, size_t cap)
 {
     alog(a, L_WARNING,
-         "actions: the %s queue is full (action_queue %zu): dropped the oldest; %llu dropped so far (the "
+         "actions: the %s queue is full (%s %zu): dropped the oldest; %llu dropped so far (the "
          "worker cannot keep up: a slow webhook or command?)",
-         qname[qi], cap, (unsigned long long)atomic_load(&a->dropped[qi]));
+         qname[qi], qi == Q_NFT ? "max_bans" : "action_queue", cap, (unsigned long long)atomic_load(&a->dropped[qi]));
 }
 
 /* ---- running a program ---- */
 
 enum { RUN_SPAWN_FAILED = -1, RUN_TIMED_OUT = -2, RUN_ABORTED = -3 };
 
+/* what a program printed: grows up to max, the rest is dropped */
+struct capture {
+    char *p;
+    size_t len, cap, max;
+};
+
+static void capture_add(struct capture *c, const char *s, size_t n)
+{
+    if (c->len + n + 1 > c->cap && c->cap < c->max) {
+        size_t want = c->cap ? c->cap : 4096;
+        while (want < c->len + n + 1 && want < c->max)
+            want *= 2;
+        char *q = realloc(c->p, want);
+        if (q) {
+            c->p = q;
+            c->cap = want;
+        }
+    }
+    if (!c->p || c->len + 1 >= c->cap)
+        return;
+    size_t take = n < c->cap - 1 - c->len ? n : c->cap - 1 - c->len;
+    memcpy(c->p + c->len, s, take);
+    c->len += take;
+    c->p[c->len] = 0;
+}
+
+/* read what is there now; false at end of file or error */
+static bool capture_read(int fd, struct capture *c)
+{
+    char tmp[4096];
+    for (;;) {
+        ssize_t r = read(fd, tmp, sizeof(tmp));
+        if (r > 0) {
+            capture_add(c, tmp, (size_t)r);
+            continue;
+        }
+        return r < 0 && (errno == EAGAIN || errno == EINTR);
+    }
+}
+
 /* argv[0] run (searched in PATH if search) with in[0..n) on its stdin, in
- * its own process group; its stderr into errbuf (else inherited). The exit
+ * its own process group; its stdout and stderr into out (else inherited). The exit
  * status (>= 0; 128 + signal if killed by one), or RUN_*. */
 static int run_child(struct actions *a, char *const argv[], bool search, const char *in, size_t n,
-                     uint32_t timeout_s, char *errbuf, size_t errcap)
+                     uint32_t timeout_s, struct capture *out)
 {
     int inp[2] = {-1, -1}, errp[2] = {-1, -1};
     if (pipe2(inp, O_CLOEXEC) < 0)
         return RUN_SPAWN_FAILED;
-    if (errbuf && pipe2(errp, O_CLOEXEC) < 0) {
+    if (out && pipe2(errp, O_CLOEXEC) < 0) {
         close(inp[0]);
         close(inp[1]);
         return RUN_SPAWN_FAILED;
     }
-    if (errbuf)
-        errbuf[0] = 0;
+    if (out) {
+        out->len = 0;
+        if (out->p)
+            out->p[0] = 0;
+    }
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, inp[0], 0);
-    if (errbuf)
+    if (out) {
+        posix_spawn_file_actions_adddup2(&fa, errp[1], 1);
         posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+    }
     posix_spawnattr_init(&at);
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     posix_spawnattr_setpgroup(&at, 0);
@@ -380,7 +428,7 @@ static int run_child(struct actions *a, char *const argv[], bool search, const c
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     close(inp[0]);
-    if (errbuf)
+    if (out)
         close(errp[1]);
     int wfd = inp[1], efd = errp[0];
     if (rc != 0) {
@@ -399,7 +447,7 @@ static int run_child(struct actions *a, char *const argv[], bool search, const c
     pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 #endif
     int64_t deadline = mono_ms() + (int64_t)timeout_s * 1000;
-    size_t off = 0, elen = 0;
+    size_t off = 0;
     int status = 0, result = 0;
     bool exited = false;
     if (n == 0) {
@@ -415,15 +463,8 @@ static int run_child(struct actions *a, char *const argv[], bool search, const c
             wfd = -1;
             /* what it wrote to stderr is in the pipe; a child of its own
              * that keeps the pipe open is not waited for */
-            while (efd >= 0) {
-                char tmp[512];
-                ssize_t r = read(efd, tmp, sizeof(tmp));
-                if (r <= 0)
-                    break;
-                size_t take = (size_t)r < errcap - 1 - elen ? (size_t)r : errcap - 1 - elen;
-                memcpy(errbuf + elen, tmp, take);
-                elen += take;
-            }
+            if (efd >= 0)
+                capture_read(efd, out);
             break;
         }
         int64_t now = mono_ms();
@@ -461,17 +502,9 @@ static int run_child(struct actions *a, char *const argv[], bool search, const c
                 wfd = -1;
             }
         }
-        if (ie >= 0 && pf[ie].revents) {
-            char tmp[512];
-            ssize_t r = read(efd, tmp, sizeof(tmp));
-            if (r > 0) {
-                size_t take = (size_t)r < errcap - 1 - elen ? (size_t)r : errcap - 1 - elen;
-                memcpy(errbuf + elen, tmp, take);
-                elen += take;
-            } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-                close(efd);
-                efd = -1;
-            }
+        if (ie >= 0 && pf[ie].revents && !capture_read(efd, out)) {
+            close(efd);
+            efd = -1;
         }
     }
     if (wfd >= 0)
@@ -480,8 +513,6 @@ static int run_child(struct actions *a, char *const argv[], bool search, const c
         close(efd);
     if (pfd >= 0)
         close(pfd);
-    if (errbuf)
-        errbuf[elen] = 0;
     if (result < 0)
         return result;
     if (WIFEXITED(status))
@@ -500,7 +531,7 @@ static void run_hook(struct actions *a, const struct act_cfg *c, struct job *j)
     char *argv[] = {"/bin/sh", "-c", c->command, NULL};
     /* the JSON and a newline: `cat >> file` makes a JSON Lines file */
     j->data[j->n] = '\n';
-    int rc = run_child(a, argv, false, j->data, j->n + 1, c->hook_timeout, NULL, 0);
+    int rc = run_child(a, argv, false, j->data, j->n + 1, c->hook_timeout, NULL);
     j->data[j->n] = 0;
     atomic_fetch_add(&a->hooks_run, 1);
     if (rc == 0) {
@@ -529,73 +560,188 @@ static void nft_line(const struct act_cfg *c, const struct job *j, char *out, si
         snprintf(out, cap, "delete element %s { %s }\n", set, j->data);
 }
 
-/* one nft run of script; 0 done, else its status with its first error line in why */
-static int nft_run(struct actions *a, const char *script, size_t n, char *why, size_t whylen)
+/* nft with args, script (if any) on stdin, its output into out (if
+ * any); 0 done, else its status with its first error line in why */
+static int nft_exec(struct actions *a, const char *const *args, size_t nargs, const char *script, size_t n,
+                    struct capture *out, char *why, size_t whylen)
 {
-    char err[2048];
-    char *argv[] = {"nft", "-f", "-", NULL};
-    int rc = run_child(a, argv, true, script, n, 30, err, sizeof(err));
+    char *argv[12];
+    argv[0] = "nft";
+    for (size_t i = 0; i < nargs && i < 10; i++)
+        argv[i + 1] = (char *)args[i];
+    argv[nargs < 10 ? nargs + 1 : 11] = NULL;
+    struct capture own = {NULL, 0, 0, 8192};
+    struct capture *cap = out ? out : &own;
+    int rc = run_child(a, argv, true, script, n, 30, cap);
     if (rc == RUN_SPAWN_FAILED && errno == ENOENT) {
-        char *argv2[] = {"/usr/sbin/nft", "-f", "-", NULL};
-        rc = run_child(a, argv2, false, script, n, 30, err, sizeof(err));
+        argv[0] = "/usr/sbin/nft";
+        rc = run_child(a, argv, false, script, n, 30, cap);
     }
-    if (rc == 0)
+    if (rc == 0) {
+        free(own.p);
         return 0;
+    }
     if (rc == RUN_SPAWN_FAILED)
         snprintf(why, whylen, "cannot run nft: %s (is the nftables package installed?)", strerror(errno));
     else if (rc == RUN_TIMED_OUT || rc == RUN_ABORTED)
         snprintf(why, whylen, "nft did not finish: killed");
     else {
         /* "/dev/stdin:2:35-43: Error: element does not exist" */
-        const char *e = strstr(err, "Error:");
+        const char *e = cap->p ? strstr(cap->p, "Error:") : NULL;
         if (!e)
-            e = err;
+            e = cap->p ? cap->p : "";
         snprintf(why, whylen, "%.*s", (int)strcspn(e, "\n"), e);
         if (!why[0])
             snprintf(why, whylen, "nft exited with status %d", rc);
     }
+    free(own.p);
     return rc ? rc : 1;
+}
+
+static int nft_script(struct actions *a, const char *script, size_t n, char *why, size_t whylen)
+{
+    static const char *const args[] = {"-f", "-"};
+    return nft_exec(a, args, 2, script, n, NULL, why, whylen);
+}
+
+/* "192.0.2.0/24" -> address and prefix length; false if not one */
+static bool parse_net(const char *s, size_t n, struct ipaddr *addr, unsigned *bits)
+{
+    const char *slash = memchr(s, '/', n);
+    if (ipaddr_parse(s, slash ? (size_t)(slash - s) : n, addr) != IPADDR_OK)
+        return false;
+    unsigned max = ipaddr_is_v4(addr) ? 32 : 128;
+    *bits = max;
+    if (slash) {
+        char *end;
+        unsigned long v = strtoul(slash + 1, &end, 10);
+        if (end != s + n || v > max)
+            return false;
+        *bits = (unsigned)v;
+    }
+    return true;
+}
+
+static bool inside(const struct ipaddr *a, unsigned abits, const struct ipaddr *net, unsigned nbits)
+{
+    if (abits < nbits || ipaddr_is_v4(a) != ipaddr_is_v4(net))
+        return false;
+    struct ipaddr m, n;
+    ipaddr_mask(a, nbits, &m);
+    ipaddr_mask(net, nbits, &n);
+    return ipaddr_cmp(&m, &n) == 0;
+}
+
+/* a network whose add overlaps elements of the set (its addresses, banned
+ * before it, in the usual order of a spray): delete those and add the
+ * network in one transaction; a larger network already there covers it.
+ * 0 done (why: what was done), else why holds the reason */
+static int nft_add_network(struct actions *a, const struct act_cfg *c, const struct job *j, char *why, size_t whylen)
+{
+    const char *set = j->fam == 4 ? c->nft4 : c->nft6;
+    char fam[16], tab[64], name[64];
+    if (sscanf(set, "%15s %63s %63s", fam, tab, name) != 3)
+        return 1;
+    struct ipaddr net;
+    unsigned nbits;
+    if (!parse_net(j->data, j->n, &net, &nbits))
+        return 1;
+    const char *args[] = {"-j", "list", "set", fam, tab, name};
+    struct capture out = {NULL, 0, 0, (size_t)64 << 20};
+    int rc = nft_exec(a, args, 6, NULL, 0, &out, why, whylen);
+    json_t *root = rc == 0 && out.p ? json_loadb(out.p, out.len, 0, NULL) : NULL;
+    free(out.p);
+    if (!root) {
+        if (rc == 0)
+            snprintf(why, whylen, "cannot read the set (nft -j list set)");
+        return 1;
+    }
+    struct capture script = {NULL, 0, 0, (size_t)64 << 20};
+    size_t ndel = 0;
+    bool covered = false;
+    json_t *list = json_object_get(root, "nftables"), *item;
+    size_t i;
+    json_array_foreach(list, i, item) {
+        json_t *elems = json_object_get(json_object_get(item, "set"), "elem"), *e;
+        size_t k;
+        json_array_foreach(elems, k, e) {
+            json_t *v = json_is_object(e) && json_object_get(e, "elem") ? json_object_get(json_object_get(e, "elem"), "val") : e;
+            char text[IPADDR_CIDRLEN + 8];
+            if (json_is_string(v)) {
+                snprintf(text, sizeof(text), "%s", json_string_value(v));
+            } else {
+                json_t *pfx = json_object_get(v, "prefix");
+                const char *addr = json_string_value(json_object_get(pfx, "addr"));
+                json_int_t len = json_integer_value(json_object_get(pfx, "len"));
+                if (!addr || len < 0 || len > 128)
+                    continue; /* a range: not ours */
+                snprintf(text, sizeof(text), "%s/%d", addr, (int)len);
+            }
+            struct ipaddr ea;
+            unsigned ebits;
+            if (!parse_net(text, strlen(text), &ea, &ebits))
+                continue;
+            if (inside(&net, nbits, &ea, ebits)) {
+                covered = true;
+            } else if (inside(&ea, ebits, &net, nbits)) {
+                capture_add(&script, ndel ? ", " : "delete element ", ndel ? 2 : 15);
+                if (!ndel) {
+                    capture_add(&script, set, strlen(set));
+                    capture_add(&script, " { ", 3);
+                }
+                capture_add(&script, text, strlen(text));
+                ndel++;
+            }
+        }
+    }
+    json_decref(root);
+    if (covered) {
+        free(script.p);
+        snprintf(why, whylen, "inside a larger network of the set");
+        return 0;
+    }
+    if (!ndel || !script.p) {
+        free(script.p);
+        return 1;
+    }
+    char line[400];
+    nft_line(c, j, line, sizeof(line));
+    capture_add(&script, " }\n", 3);
+    capture_add(&script, line, strlen(line));
+    rc = nft_script(a, script.p, script.len, why, whylen);
+    free(script.p);
+    if (rc == 0)
+        snprintf(why, whylen, "replaced %zu addresses or networks inside it", ndel);
+    return rc;
 }
 
 static void run_nft(struct actions *a, const struct act_cfg *c, struct job *list)
 {
-    size_t cap = 1 << 16, len = 0, count = 0;
-    char *script = malloc(cap);
-    if (!script)
-        return;
+    struct capture script = {NULL, 0, 0, (size_t)64 << 20};
+    size_t count = 0;
     for (struct job *j = list; j; j = j->next) {
         if (!(j->fam == 4 ? c->nft4 : c->nft6)[0])
             continue; /* turned off by a reload since */
         char line[400];
         nft_line(c, j, line, sizeof(line));
-        size_t ln = strlen(line);
-        if (len + ln + 1 > cap) {
-            char *p = realloc(script, cap * 2);
-            if (!p)
-                break;
-            script = p;
-            cap *= 2;
-        }
-        memcpy(script + len, line, ln);
-        len += ln;
+        capture_add(&script, line, strlen(line));
         count++;
     }
     char why[300];
-    if (!count || nft_run(a, script, len, why, sizeof(why)) == 0) {
+    if (!count || nft_script(a, script.p, script.len, why, sizeof(why)) == 0) {
         atomic_fetch_add(&a->nft_updates, count);
         if (count)
             alog(a, L_DEBUG, "nftables: %zu updates", count);
-        free(script);
+        free(script.p);
         return;
     }
+    free(script.p);
     /* one transaction: a single bad element fails all; a missing set fails
      * every one alike, so that is said once */
-    if (count == 1 || strstr(why, "No such file or directory") || strstr(why, "cannot run nft") ||
-        strstr(why, "killed")) {
+    if (strstr(why, "No such file or directory") || strstr(why, "cannot run nft") || strstr(why, "killed")) {
         atomic_fetch_add(&a->nft_failed, count);
         alog(a, L_ERROR, "nftables: %zu updates failed: %s (does the set of nft_set/nft_set6 exist? see "
                          "docs/serve.md, Actions)", count, why);
-        free(script);
         return;
     }
     for (struct job *j = list; j; j = j->next) {
@@ -603,21 +749,32 @@ static void run_nft(struct actions *a, const struct act_cfg *c, struct job *list
             continue;
         char line[400];
         nft_line(c, j, line, sizeof(line));
-        if (nft_run(a, line, strlen(line), why, sizeof(why)) == 0) {
+        if (count > 1 && nft_script(a, line, strlen(line), why, sizeof(why)) == 0) {
             atomic_fetch_add(&a->nft_updates, 1);
             continue;
         }
         if (j->op == 'd' && strstr(why, "does not exist")) {
-            /* already expired, or merged into a network (auto-merge) */
+            /* expired already, or an address replaced by its network */
             alog(a, L_DEBUG, "nftables: delete %s: not in the set", j->data);
             atomic_fetch_add(&a->nft_updates, 1);
             continue;
         }
+        if (j->op == 'a' && strstr(why, "overlap")) {
+            if (!strchr(j->data, '/')) {
+                /* an address inside a network of the set: covered */
+                alog(a, L_DEBUG, "nftables: add %s: inside a network of the set already", j->data);
+                atomic_fetch_add(&a->nft_updates, 1);
+                continue;
+            }
+            if (nft_add_network(a, c, j, why, sizeof(why)) == 0) {
+                alog(a, L_DEBUG, "nftables: add %s: %s", j->data, why);
+                atomic_fetch_add(&a->nft_updates, 1);
+                continue;
+            }
+        }
         atomic_fetch_add(&a->nft_failed, 1);
-        alog(a, L_WARNING, "nftables: %s %s: %s%s", j->op == 'a' ? "add" : "delete", j->data, why,
-             strstr(why, "overlap") ? " (create the set with auto-merge: docs/serve.md, Actions)" : "");
+        alog(a, L_WARNING, "nftables: %s %s: %s", j->op == 'a' ? "add" : "delete", j->data, why);
     }
-    free(script);
 }
 
 static size_t discard(char *p, size_t size, size_t nmemb, void *ud)
@@ -930,7 +1087,7 @@ static void enqueue(struct actions *a, int qi, struct job *j, bool nocap)
         return;
     }
     bool tell = false;
-    size_t cap = a->cfg->cap;
+    size_t cap = qi == Q_NFT ? a->cfg->nft_cap : a->cfg->cap;
     if (!nocap)
         make_room(a, qi, cap, &tell);
     push(&a->q[qi], j);

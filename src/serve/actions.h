@@ -8,13 +8,16 @@
  *
  * The event loop never waits for any of it: actions_finding() and
  * actions_ban() copy their argument into a bounded queue (one per kind of
- * action, action_queue entries each; when full the oldest entry is dropped,
- * counted and logged) and return. ONE worker thread (pthreads) drains the
+ * action: action_queue entries for the webhook and the command, max_bans
+ * for nftables; when full the oldest entry is dropped, counted and logged)
+ * and return. ONE worker thread (pthreads) drains the
  * queues: all pending nftables updates in one `nft` run, then one hook
  * command, then one webhook attempt, round and round; a webhook that failed
  * with a connection error, a timeout, 429 or 5xx waits in a retry list
  * (1 s, 2 s, 4 s ... up to 60 s) without holding up the other actions, and
  * is given up after webhook_tries attempts with a log line.
+ * Being one thread, an nftables update can wait for one running command
+ * (hook_timeout at most) or one webhook attempt (webhook_timeout).
  *
  * Threads: actions_create, actions_finding, actions_ban, actions_restore_bans,
  * actions_reconfigure, actions_metrics and actions_destroy are called from

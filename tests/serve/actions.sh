@@ -98,8 +98,8 @@ if [ "$(id -u)" = 0 ] && command -v nft >/dev/null 2>&1; then
     t="mwtest_actions_$$"
     if nft add table inet "$t" 2>/dev/null; then
         nft_table=$t
-        if nft add set inet "$t" ban4 '{ type ipv4_addr; flags interval, timeout; auto-merge; }' &&
-            nft add set inet "$t" ban6 '{ type ipv6_addr; flags interval, timeout; auto-merge; }'; then
+        if nft add set inet "$t" ban4 '{ type ipv4_addr; flags interval, timeout; }' &&
+            nft add set inet "$t" ban6 '{ type ipv6_addr; flags interval, timeout; }'; then
             nft_ok=1
         fi
     fi
@@ -175,7 +175,7 @@ fi
 dead=$(free_port)
 sed -i -e "s|^webhook = .*|webhook = \"http://127.0.0.1:$dead/nobody\"|" \
     -e "s|^hook_command = .*|hook_command = \"cat >> $tmp/hook2.jsonl; sleep 30\"|" "$tmp/serve.conf"
-printf 'hook_timeout = 1\nwebhook_tries = 3\n' >>"$tmp/serve.conf"
+printf 'hook_timeout = 1\nwebhook_tries = 3\naction_queue = 2\n' >>"$tmp/serve.conf"
 kill -HUP "$mwpid"
 wait_for 5 "grep -q 'SIGHUP: reloaded' $tmp/serve.log" || bad "SIGHUP reloaded"
 : >"$tmp/times"
@@ -193,8 +193,21 @@ check "the dead webhook is retried (connection refused)" \
     "wait_for 5 'grep -q \"webhook: Couldn.t connect to server (try 1 of 3)\" $tmp/serve.log'"
 check "/metrics: hook_command failures counted" \
     "wait_for 3 '[ \"\$(metric mailward_hook_commands_total{result=\\\"failed\\\"})\" -ge 1 ]'"
+# 4 findings while the first command hangs for 1 s: the queue of 2 drops the oldest
+check "action_queue 2: the full hook_command queue dropped the oldest, logged and counted" \
+    "grep -q 'the hook_command queue is full (action_queue 2): dropped the oldest' $tmp/serve.log && [ \"\$(metric mailward_hook_commands_total{result=\\\"dropped\\\"})\" -ge 1 ]"
 
-# ---- 3. SIGTERM with actions still queued: stops within action_flush
+# ---- 3. an admin bans the network of banned addresses: it replaces them in the set
+if [ $nft_ok = 1 ]; then
+    check "nftables: the 4 new brute-force addresses are in the set" \
+        "wait_for 5 '[ \$(nft list set inet $nft_table ban4 | grep -o \"192\.0\.2\.[2-5] timeout\" | wc -l) = 4 ]'"
+    curl -s -o /dev/null -X POST -H "Authorization: Bearer $(cat "$tmp/state/admin.token")" \
+        "http://127.0.0.1:$port/api/ban" -d '{"key":"192.0.2.0/24","seconds":7200}'
+    check "nftables: a network over banned addresses replaces them (interval overlap resolved)" \
+        "wait_for 5 'nft list set inet $nft_table ban4 | grep -q \"192.0.2.0/24 timeout 2h\"' && ! nft list set inet $nft_table ban4 | grep -q '192.0.2.[2-5] '"
+fi
+
+# ---- 4. SIGTERM with actions still queued: stops within action_flush
 t0=$(date +%s%N)
 kill -TERM "$mwpid"
 wait "$mwpid"
@@ -202,6 +215,29 @@ rc=$?
 ms=$((($(date +%s%N) - t0) / 1000000))
 mwpid=
 check "SIGTERM: exit status 0 in ${ms} ms (action_flush 2 s)" "[ $rc = 0 ] && [ $ms -lt 4000 ]"
+# ---- 5. a restart puts the active bans back into the sets (emptied by a reboot)
+if [ $nft_ok = 1 ]; then
+    nft flush set inet "$nft_table" ban4
+    "$MW" serve --config "$tmp/serve.conf" --state-dir "$tmp/state" >>"$tmp/serve.log" 2>&1 &
+    mwpid=$!
+    check "restart: the active bans are back in the IPv4 set (the network covering its addresses)" \
+        "wait_for 10 'nft list set inet $nft_table ban4 | grep -q \"192.0.2.0/24 timeout\"'"
+    check "restart: ... and the lifted ban of 192.0.2.1 is not a single element" \
+        "! nft list set inet $nft_table ban4 | grep -q '192.0.2.1 '"
+    check "restart: no nftables failures" "! grep -q 'nftables: .*fail\|warning: nftables' $tmp/serve.log"
+    kill -TERM "$mwpid"
+    wait "$mwpid"
+    check "restart: SIGTERM exit status 0" "[ $? = 0 ]"
+    mwpid=
+fi
+
+# ---- 6. a bad nft_set is refused at start
+"$MW" serve --state-dir "$tmp/state" --http "127.0.0.1:$(free_port)" --postfix "" --set asn_db= \
+    --set max_memory=64M --set 'nft_set=inet filter x;y' >"$tmp/bad.log" 2>&1
+rc=$?
+check "nft_set \"inet filter x;y\" is refused at start" \
+    "[ $rc != 0 ] && grep -q 'nft_set: \"inet filter x;y\" is not \"FAMILY TABLE SET\"' $tmp/bad.log"
+
 check "no sanitizer report" "! grep -q -E 'AddressSanitizer|runtime error|LeakSanitizer' $tmp/serve.log"
 
 echo "actions: $pass passed, $fail failed"
