@@ -100,6 +100,10 @@ static const struct ckey keys[] = {
      "Dovecot's auth_policy_hash_nonce, to test logins' pwhash against common passwords; empty: off"},
     {"pwhash_truncate", C_U32, OFF(pwhash_truncate), "12", 8, 256, NULL,
      "Dovecot's auth_policy_hash_truncate (bits of the pwhash)"},
+    {"pwhash_mech", C_STR, OFF(pwhash_mech), "sha256", 0, 0, NULL,
+     "Dovecot's auth_policy_hash_mech (md5, sha1, sha256, sha512, ...)"},
+    {"passwords", C_STR, OFF(passwords), "auto", 0, 0, NULL,
+     "common-password list for pwhash checks (scripts/fetch-passwords.sh): auto finds it, a path, or empty"},
     {"log_level", C_ENUM, OFF(log_level), "info", 0, 0, level_names,
      "what is logged on stderr: error, warning, info, debug"},
 };

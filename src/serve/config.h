@@ -62,6 +62,8 @@ struct serve_config {
     /* Dovecot's pwhash (weak passwords at login) */
     char *pwhash_nonce;          /* auth_policy_hash_nonce of Dovecot; "" = unknown */
     uint32_t pwhash_truncate;    /* auth_policy_hash_truncate of Dovecot (bits) */
+    char *pwhash_mech;           /* auth_policy_hash_mech of Dovecot */
+    char *passwords;             /* common-password list: "auto", a path, "" none */
     char *log_level;             /* error, warning, info, debug */
 };
 

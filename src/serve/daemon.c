@@ -8,6 +8,7 @@
 #include "serve.h"
 #include "store.h"
 #include "../enrich/asn_table.h"
+#include "../passwd/pwlist.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
@@ -39,6 +40,7 @@ struct daemon {
     struct actions *actions;     /* webhook, hook command, nftables (actions.c) */
     struct store *store;
     struct asn_table *asn;
+    struct pwlist *pwlist;
     struct admin_ctx admin;
     char token[80];
     char api_name[128], api_value[512];  /* dovecot_api_header split */
@@ -455,6 +457,22 @@ static const char *asn_path(const struct serve_config *c, char *buf, size_t n)
     return NULL;
 }
 
+static const char *passwords_path(const struct serve_config *c, char *buf, size_t n)
+{
+    if (!c->passwords || !*c->passwords)
+        return NULL;
+    if (strcmp(c->passwords, "auto"))
+        return c->passwords;
+    const char *env = getenv("MAILWARD_PASSWORDS");
+    const char *cands[] = {env, MW_SOURCE_DIR "/data/passwords.txt", "/var/lib/mailward/passwords.txt"};
+    for (size_t i = 0; i < 3; i++)
+        if (cands[i] && access(cands[i], R_OK) == 0) {
+            snprintf(buf, n, "%s", cands[i]);
+            return buf;
+        }
+    return NULL;
+}
+
 int daemon_run(const struct serve_config *cfg, const char *config_path)
 {
     struct daemon d;
@@ -496,6 +514,18 @@ int daemon_run(const struct serve_config *cfg, const char *config_path)
     serve_on_finding(d.serve, actions_finding, d.actions);
     serve_on_ban(d.serve, actions_ban, d.actions);
     actions_restore_bans(d.actions, serve_guard(d.serve), now_us() / 1000000);
+    if (d.cfg.pwhash_nonce && *d.cfg.pwhash_nonce) {
+        char pbuf[4096];
+        const char *pp = passwords_path(&d.cfg, pbuf, sizeof(pbuf));
+        if (!pp) {
+            fprintf(stderr, "mailward serve: pwhash_nonce is set but there is no password list (run "
+                            "scripts/fetch-passwords.sh or set passwords); weak passwords are not checked\n");
+        } else if (!(d.pwlist = pwlist_open(pp, err, sizeof(err)))) {
+            fprintf(stderr, "mailward serve: %s; weak passwords are not checked\n", err);
+        } else if (serve_set_passwords(d.serve, d.pwlist, err, sizeof(err)) < 0) {
+            fprintf(stderr, "mailward serve: %s; weak passwords are not checked\n", err);
+        }
+    }
     d.base = event_base_new();
     if (!d.base) {
         fprintf(stderr, "mailward serve: cannot create the event loop\n");
@@ -540,6 +570,8 @@ out:
     if (d.base)
         event_base_free(d.base);
     store_close(d.store);
+    if (d.pwlist)
+        pwlist_close(d.pwlist);
     if (d.asn)
         asn_table_close(d.asn);
     config_free(&d.cfg);

@@ -6,8 +6,10 @@
 
 #include "../engine/engine.h"
 #include "../enrich/asn_table.h"
+#include "../passwd/weakpw.h"
 #include "../util/hash.h"
 #include "../util/ipaddr.h"
+#include "../util/ktable.h"
 #include "../util/outbuf.h"
 #include "../util/xalloc.h"
 
@@ -42,6 +44,8 @@ struct serve {
     int64_t now_s;
     int64_t last_snapshot, last_expire, last_dirty;
     struct serve_metrics m;
+    struct weakpw *weak;      /* pwhash against common passwords, or NULL */
+    struct ktable *weak_told; /* accounts told weak_password (bounded) */
     bool resync;              /* a ban or flag failed to save: write them all again */
     int64_t last_resync;
     void (*hook)(const char *json, size_t n, void *ctx);
@@ -335,6 +339,8 @@ void serve_free(struct serve *s)
 {
     if (!s)
         return;
+    weakpw_free(s->weak);
+    ktable_free(s->weak_told);
     engine_free(s->eng);
     guard_free(s->guard);
     free(s->fs);
@@ -349,6 +355,78 @@ void serve_reconfigure(struct serve *s, const struct serve_config *cfg)
     struct serve_config old = s->cfg;
     config_copy(&s->cfg, cfg);
     config_free(&old);
+}
+
+int serve_set_passwords(struct serve *s, const struct pwlist *list, char *err, size_t errlen)
+{
+    if (!s->cfg.pwhash_nonce || !*s->cfg.pwhash_nonce) {
+        snprintf(err, errlen, "pwhash_nonce is not set (Dovecot's auth_policy_hash_nonce)");
+        return -1;
+    }
+    struct weakpw_opts o;
+    weakpw_defaults(&o);
+    if (pwhash_mech_parse(s->cfg.pwhash_mech, &o.mech) < 0) {
+        snprintf(err, errlen, "pwhash_mech \"%s\" is not one of Dovecot's hash names", s->cfg.pwhash_mech);
+        return -1;
+    }
+    o.nonce = s->cfg.pwhash_nonce;
+    o.bits = s->cfg.pwhash_truncate;
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    o.year = tm.tm_year + 1900;
+    o.max_bytes = s->cfg.max_memory / 16;
+    struct weakpw *w = weakpw_create(&o, list);
+    if (!w) {
+        snprintf(err, errlen, "pwhash_truncate %u is larger than %s's digest", s->cfg.pwhash_truncate,
+                 s->cfg.pwhash_mech);
+        return -1;
+    }
+    weakpw_free(s->weak);
+    s->weak = w;
+    if (!s->weak_told)
+        s->weak_told = ktable_create(s->cfg.max_flags, 1, NULL, NULL);
+    return 0;
+}
+
+static void weak_notice(struct serve *s, const struct dovecot_req *r, const struct weakpw_match *m)
+{
+    char key[64];
+    size_t kl = guard_key(key, r->login.p, r->login.n);
+    bool fresh;
+    ktable_put(s->weak_told, key, kl, &fresh);
+    if (!fresh)
+        return;
+    s->m.weak_passwords++;
+    struct outbuf ob;
+    outbuf_init(&ob, 512);
+    struct mw_time t;
+    time_of((int64_t)s->now_s * 1000000, &t);
+    outbuf_puts(&ob, "{\"kind\":\"weak_password\",\"detected_at\":\"");
+    event_write_time(&ob, &t);
+    outbuf_puts(&ob, "\",\"severity\":\"medium\",\"ips\":[");
+    outbuf_put_json_string(&ob, r->remote.p, r->remote.n);
+    outbuf_puts(&ob, "],\"accounts\":[");
+    outbuf_put_json_string(&ob, r->login.p, r->login.n);
+    outbuf_puts(&ob, "],\"evidence\":{\"guess\":");
+    outbuf_puts(&ob, m->user_derived ? "\"built from the user name\"" : "\"common password\"");
+    if (!m->user_derived) {
+        outbuf_puts(&ob, ",\"list_rank\":");
+        outbuf_put_u64(&ob, (uint64_t)m->best + 1);
+    }
+    outbuf_puts(&ob, ",\"pwhash_bits\":");
+    outbuf_put_u64(&ob, s->cfg.pwhash_truncate);
+    outbuf_puts(&ob, "},\"summary\":\"the account logged in with a common or guessable password: tell the owner, "
+                     "force a change\"}");
+    outbuf_putc(&ob, 0);
+    uint64_t id = 0;
+    if (store_put_finding(s->st, &id, s->now_s, "weak_password", ob.p) < 0)
+        store_failed(s, "save weak_password");
+    if (s->hook)
+        s->hook(ob.p, ob.len - 1, s->hook_ctx);
+    log_msg(s, "info", "weak password: %.*s logged in with a %s", (int)r->login.n, r->login.p,
+            m->user_derived ? "password built from the user name" : "common password");
+    outbuf_free(&ob);
 }
 
 void serve_on_finding(struct serve *s, void (*fn)(const char *json, size_t n, void *ctx), void *ctx)
@@ -462,8 +540,23 @@ size_t serve_dovecot(struct serve *s, int64_t now_us, const struct dovecot_req *
      * bits long: equal values on two accounts are chance, not one password.
      * The engine compares fingerprints across accounts (the spray rule of
      * logs' unsalted SHA1), so give it one that cannot match across them. */
-    char fp[20];
-    if (r->pwhash.n) {
+    char fp[24];
+    struct weakpw_match wm;
+    int weak = 0;
+    if (s->weak && r->pwhash.n && r->login.n && r->login.n < 256 && r->pwhash.n < PWHASH_HEX_MAX) {
+        char user[256], hx[PWHASH_HEX_MAX];
+        memcpy(user, r->login.p, r->login.n);
+        user[r->login.n] = 0;
+        memcpy(hx, r->pwhash.p, r->pwhash.n);
+        hx[r->pwhash.n] = 0;
+        weak = weakpw_check(s->weak, user, hx, &wm) == 1;
+    }
+    if (weak && !r->success && !wm.user_derived && s->cfg.pwhash_truncate >= 24) {
+        /* a common password: the same fingerprint on every account it is
+         * tried on, so the spray rule sees one password on many accounts */
+        int fl = snprintf(fp, sizeof(fp), "common-%ld", wm.best);
+        ev.pw_fingerprint = MW_SLICE(fp, (size_t)fl);
+    } else if (r->pwhash.n) {
         uint32_t h1 = hash32(r->login.p, r->login.n), h2 = hash32(r->pwhash.p, r->pwhash.n);
         snprintf(fp, sizeof(fp), "%08x%08x", h1, h2 ^ (h1 * 2654435761u));
         ev.pw_fingerprint = MW_SLICE(fp, 16);
@@ -487,6 +580,8 @@ size_t serve_dovecot(struct serve *s, int64_t now_us, const struct dovecot_req *
 
     if (n.stale)
         stale_notice(s, r, n.failures);
+    if (weak && r->success && wm.candidates == 1 && s->cfg.pwhash_truncate >= 20)
+        weak_notice(s, r, &wm);
     if (n.banned_success && s->cfg.flag_banned_success && r->login.n) {
         char why[GUARD_REASON_MAX];
         snprintf(why, sizeof(why), "logged in from %s, banned for %s", n.key, n.ban.kind);

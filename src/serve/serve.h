@@ -27,6 +27,7 @@
 #include "store.h"
 
 struct asn_table;
+struct pwlist;
 struct serve;
 
 /* per Postfix connection: the message being submitted (instance) */
@@ -39,7 +40,7 @@ struct pf_session {
 struct serve_metrics {
     uint64_t dovecot_allow, dovecot_reject, dovecot_delay, dovecot_report_ok, dovecot_report_fail,
         dovecot_bad, postfix_requests, postfix_dunno, postfix_hold, postfix_defer, postfix_reject,
-        postfix_bad, findings, bans_added, flags_added, stale_notices, store_errors;
+        postfix_bad, findings, bans_added, flags_added, stale_notices, weak_passwords, store_errors;
     /* actions (actions.c counts them; the daemon copies them here on its timer) */
     uint64_t webhook_sent, webhook_retries, webhook_failed, webhook_dropped, hooks_run, hooks_failed, hooks_dropped,
         nft_updates, nft_failed, nft_dropped;
@@ -49,6 +50,15 @@ struct serve_metrics {
 struct serve *serve_create(const struct serve_config *cfg, struct store *st, const struct asn_table *asn,
                            char *err, size_t errlen);
 void serve_free(struct serve *s);
+/* serve_set_passwords - test logins' pwhash against the common passwords
+ * of list (borrowed; must outlive serve). Needs pwhash_nonce; returns 0,
+ * or -1 with err set (bad pwhash_mech/pwhash_truncate). A success with a
+ * common password raises weak_password for the account (only when the
+ * fingerprint has >= 20 bits and one guess owns it: at Dovecot's default 12
+ * bits a quarter of all passwords match some guess); failures with common
+ * passwords become one fingerprint per password (>= 24 bits), so the spray
+ * rule links the accounts they were tried on. */
+int serve_set_passwords(struct serve *s, const struct pwlist *list, char *err, size_t errlen);
 /* serve_reconfigure - take new decision settings (SIGHUP) */
 void serve_reconfigure(struct serve *s, const struct serve_config *cfg);
 

@@ -19,6 +19,8 @@
 #include "../../src/serve/guard.h"
 #include "../../src/serve/serve.h"
 #include "../../src/serve/store.h"
+#include "../../src/passwd/pwhash.h"
+#include "../../src/passwd/pwlist.h"
 
 #define T0 1795400000000000LL /* 2026-11-23, microseconds */
 #define SEC 1000000LL
@@ -423,6 +425,49 @@ static void test_serve_cleartext(void **state)
     assert_int_equal(serve_metrics(f->s)->findings, 1);
 }
 
+/* with Dovecot's nonce and 32-bit pwhash: a success with a common password
+ * is a weak_password notice; common passwords failing on many accounts are
+ * one password sprayed (pwhash alone is per user and cannot show it) */
+static void test_serve_weak_passwords(void **state)
+{
+    struct fixture *f = *state;
+    char err[200];
+    config_set(&f->cfg, "pwhash_nonce", "test-nonce", err, sizeof(err));
+    config_set(&f->cfg, "pwhash_truncate", "32", err, sizeof(err));
+    close_serve(f);
+    open_serve(f);
+    const char list[] = "123456\npassword\nqwerty\nwinter2025\nletmein\n";
+    struct pwlist *pl = pwlist_from_memory(list, sizeof(list) - 1);
+    assert_int_equal(serve_set_passwords(f->s, pl, err, sizeof(err)), 0);
+    char h[PWHASH_HEX_MAX];
+    /* a strong password: nothing */
+    assert_true(pwhash_compute(PWHASH_SHA256, "test-nonce", "alice", "correct horse battery", 32, h) == 8);
+    dovecot(f->s, T0, DOVECOT_REPORT, "198.51.100.7", "alice", h, 1);
+    assert_int_equal(serve_metrics(f->s)->weak_passwords, 0);
+    /* a common one */
+    pwhash_compute(PWHASH_SHA256, "test-nonce", "bob", "qwerty", 32, h);
+    dovecot(f->s, T0 + SEC, DOVECOT_REPORT, "198.51.100.8", "bob", h, 1);
+    assert_int_equal(serve_metrics(f->s)->weak_passwords, 1);
+    dovecot(f->s, T0 + 2 * SEC, DOVECOT_REPORT, "198.51.100.8", "bob", h, 1);
+    assert_int_equal(serve_metrics(f->s)->weak_passwords, 1); /* told once */
+    /* "letmein" tried on 6 accounts from 6 addresses of different networks */
+    uint64_t before = serve_metrics(f->s)->findings;
+    for (int i = 0; i < 6; i++) {
+        char user[16], ip[32];
+        snprintf(user, sizeof(user), "user%d", i);
+        snprintf(ip, sizeof(ip), "203.0.%d.9", 10 + 20 * i);
+        pwhash_compute(PWHASH_SHA256, "test-nonce", user, "letmein", 32, h);
+        dovecot(f->s, T0 + (10 + i) * SEC, DOVECOT_REPORT, ip, user, h, 0);
+    }
+    assert_true(serve_metrics(f->s)->findings > before);
+    char key[64];
+    struct guard_ban b;
+    assert_true(guard_banned(serve_guard(f->s), T0 / SEC + 20, S("203.0.10.9"), key, &b));
+    assert_string_equal(b.kind, "password_spray");
+    close_serve(f); /* serve borrows the list */
+    pwlist_close(pl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +479,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_serve_stale_not_banned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serve_spray_vs_office, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serve_cleartext, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_serve_weak_passwords, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
