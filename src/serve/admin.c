@@ -5,25 +5,32 @@
 
 #include "serve.h"
 
-#include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <stdarg.h>
+#include <strings.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void reply_json(struct evhttp_request *req, int code, const char *reason, const char *body)
+/* one request being answered */
+struct areq {
+    const struct http_req *r;
+    struct http_resp *resp;
+};
+
+static void reply_json(struct areq *req, int code, const char *reason, const char *body)
 {
-    struct evbuffer *b = evhttp_request_get_output_buffer(req);
-    evbuffer_add(b, body, strlen(body));
-    evbuffer_add(b, "\n", 1);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
-    evhttp_send_reply(req, code, reason, NULL);
+    (void)reason;
+    req->resp->status = code;
+    req->resp->content_type = "application/json";
+    outbuf_puts(req->resp->body, body);
+    outbuf_putc(req->resp->body, '\n');
 }
 
-static void reply_error(struct evhttp_request *req, int code, const char *reason, const char *msg)
+static void reply_error(struct areq *req, int code, const char *reason, const char *msg)
 {
     json_t *o = json_pack("{s:s}", "error", msg);
     char *t = json_dumps(o, JSON_COMPACT);
@@ -32,15 +39,14 @@ static void reply_error(struct evhttp_request *req, int code, const char *reason
     json_decref(o);
 }
 
-bool admin_token_ok(const struct admin_ctx *a, struct evhttp_request *req)
+bool admin_token_ok(const struct admin_ctx *a, const struct http_req *r)
 {
-    struct evkeyvalq *h = evhttp_request_get_input_headers(req);
-    const char *v = evhttp_find_header(h, "Authorization");
+    const char *v = http_header(r, "Authorization");
     const char *tok = NULL;
     if (v && !strncasecmp(v, "Bearer ", 7))
         tok = v + 7;
     else
-        tok = evhttp_find_header(h, "X-Mailward-Token");
+        tok = http_header(r, "X-Mailward-Token");
     if (!tok || !a->token || !*a->token)
         return false;
     size_t n = strlen(a->token), m = strlen(tok);
@@ -51,11 +57,10 @@ bool admin_token_ok(const struct admin_ctx *a, struct evhttp_request *req)
 }
 
 /* the request body as JSON (object), or NULL with an error sent */
-static json_t *body_json(struct evhttp_request *req)
+static json_t *body_json(struct areq *req)
 {
-    struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    size_t n = evbuffer_get_length(in);
-    const char *p = (const char *)evbuffer_pullup(in, -1);
+    size_t n = req->r->bodylen;
+    const char *p = req->r->body;
     json_error_t je;
     json_t *o = n ? json_loadb(p, n, 0, &je) : NULL;
     if (!o || !json_is_object(o)) {
@@ -66,9 +71,9 @@ static json_t *body_json(struct evhttp_request *req)
     return o;
 }
 
-static int64_t query_num(struct evhttp_request *req, const char *name, int64_t def)
+static int64_t query_num(struct areq *req, const char *name, int64_t def)
 {
-    const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+    const char *q = req->r->query;
     if (!q)
         return def;
     struct evkeyvalq kv;
@@ -81,7 +86,7 @@ static int64_t query_num(struct evhttp_request *req, const char *name, int64_t d
 }
 
 /* GET /api/status */
-static void api_status(struct admin_ctx *a, struct evhttp_request *req, const char *arg, int64_t now)
+static void api_status(struct admin_ctx *a, struct areq *req, const char *arg, int64_t now)
 {
     (void)arg;
     const struct serve_metrics *m = serve_metrics(a->serve);
@@ -110,7 +115,7 @@ static void flag_to_json(const char *account, const struct guard_flag *f, void *
                                          "reason", f->reason, "held", (json_int_t)f->held));
 }
 
-static void send_array(struct evhttp_request *req, json_t *arr)
+static void send_array(struct areq *req, json_t *arr)
 {
     char *t = json_dumps(arr, JSON_COMPACT);
     reply_json(req, 200, "OK", t ? t : "[]");
@@ -118,7 +123,7 @@ static void send_array(struct evhttp_request *req, json_t *arr)
     json_decref(arr);
 }
 
-static void api_bans(struct admin_ctx *a, struct evhttp_request *req, const char *arg, int64_t now)
+static void api_bans(struct admin_ctx *a, struct areq *req, const char *arg, int64_t now)
 {
     (void)now;
     (void)arg;
@@ -127,7 +132,7 @@ static void api_bans(struct admin_ctx *a, struct evhttp_request *req, const char
     send_array(req, arr);
 }
 
-static void api_flags(struct admin_ctx *a, struct evhttp_request *req, const char *arg, int64_t now)
+static void api_flags(struct admin_ctx *a, struct areq *req, const char *arg, int64_t now)
 {
     (void)now;
     (void)arg;
@@ -144,7 +149,7 @@ static void row_to_array(const char *json, void *ctx)
         json_array_append_new(ctx, o);
 }
 
-static void api_rows(struct admin_ctx *a, struct evhttp_request *req, const char *what)
+static void api_rows(struct admin_ctx *a, struct areq *req, const char *what)
 {
     int64_t after = query_num(req, "after", 0), limit = query_num(req, "limit", 1000);
     if (limit < 1 || limit > 100000)
@@ -158,28 +163,28 @@ static void api_rows(struct admin_ctx *a, struct evhttp_request *req, const char
     send_array(req, arr);
 }
 
-static void api_findings(struct admin_ctx *a, struct evhttp_request *req, const char *arg, int64_t now)
+static void api_findings(struct admin_ctx *a, struct areq *req, const char *arg, int64_t now)
 {
     (void)arg;
     (void)now;
     api_rows(a, req, "findings");
 }
 
-static void api_held(struct admin_ctx *a, struct evhttp_request *req, const char *arg, int64_t now)
+static void api_held(struct admin_ctx *a, struct areq *req, const char *arg, int64_t now)
 {
     (void)arg;
     (void)now;
     api_rows(a, req, "held");
 }
 
-static void api_audit(struct admin_ctx *a, struct evhttp_request *req, const char *arg, int64_t now)
+static void api_audit(struct admin_ctx *a, struct areq *req, const char *arg, int64_t now)
 {
     (void)arg;
     (void)now;
     api_rows(a, req, "audit");
 }
 
-static void done(struct evhttp_request *req, int rc, const char *what, const char *none)
+static void done(struct areq *req, int rc, const char *what, const char *none)
 {
     if (rc < 0)
         reply_error(req, 400, "Bad Request", what);
@@ -190,7 +195,7 @@ static void done(struct evhttp_request *req, int rc, const char *what, const cha
 }
 
 /* POST /api/ban {"key":"192.0.2.7"|"192.0.2.0/24","seconds":N} */
-static void api_ban(struct admin_ctx *a, struct evhttp_request *req, const char *arg, int64_t now)
+static void api_ban(struct admin_ctx *a, struct areq *req, const char *arg, int64_t now)
 {
     (void)arg;
     json_t *o = body_json(req);
@@ -207,7 +212,7 @@ static void api_ban(struct admin_ctx *a, struct evhttp_request *req, const char 
 }
 
 /* POST /api/unban {"key":...} */
-static void api_unban(struct admin_ctx *a, struct evhttp_request *req, const char *arg, int64_t now)
+static void api_unban(struct admin_ctx *a, struct areq *req, const char *arg, int64_t now)
 {
     (void)arg;
     (void)now;
@@ -224,7 +229,7 @@ static void api_unban(struct admin_ctx *a, struct evhttp_request *req, const cha
 }
 
 /* POST /api/flag {"account":...,"reason":...} */
-static void api_flag(struct admin_ctx *a, struct evhttp_request *req, const char *arg, int64_t now)
+static void api_flag(struct admin_ctx *a, struct areq *req, const char *arg, int64_t now)
 {
     (void)arg;
     json_t *o = body_json(req);
@@ -240,7 +245,7 @@ static void api_flag(struct admin_ctx *a, struct evhttp_request *req, const char
 }
 
 /* POST /api/release {"account":...} */
-static void api_release(struct admin_ctx *a, struct evhttp_request *req, const char *arg, int64_t now)
+static void api_release(struct admin_ctx *a, struct areq *req, const char *arg, int64_t now)
 {
     (void)arg;
     json_t *o = body_json(req);
@@ -255,22 +260,22 @@ static void api_release(struct admin_ctx *a, struct evhttp_request *req, const c
 }
 
 struct route {
-    enum evhttp_cmd_type method;
+    enum http_method method;
     const char *path;
-    void (*fn)(struct admin_ctx *a, struct evhttp_request *req, const char *arg, int64_t now);
+    void (*fn)(struct admin_ctx *a, struct areq *req, const char *arg, int64_t now);
 };
 
 static const struct route routes[] = {
-    {EVHTTP_REQ_GET, "/api/status", api_status},
-    {EVHTTP_REQ_GET, "/api/findings", api_findings},
-    {EVHTTP_REQ_GET, "/api/bans", api_bans},
-    {EVHTTP_REQ_GET, "/api/flags", api_flags},
-    {EVHTTP_REQ_GET, "/api/held", api_held},
-    {EVHTTP_REQ_GET, "/api/audit", api_audit},
-    {EVHTTP_REQ_POST, "/api/ban", api_ban},
-    {EVHTTP_REQ_POST, "/api/unban", api_unban},
-    {EVHTTP_REQ_POST, "/api/flag", api_flag},
-    {EVHTTP_REQ_POST, "/api/release", api_release},
+    {HTTP_GET, "/api/status", api_status},
+    {HTTP_GET, "/api/findings", api_findings},
+    {HTTP_GET, "/api/bans", api_bans},
+    {HTTP_GET, "/api/flags", api_flags},
+    {HTTP_GET, "/api/held", api_held},
+    {HTTP_GET, "/api/audit", api_audit},
+    {HTTP_POST, "/api/ban", api_ban},
+    {HTTP_POST, "/api/unban", api_unban},
+    {HTTP_POST, "/api/flag", api_flag},
+    {HTTP_POST, "/api/release", api_release},
 };
 
 /* metrics: name, help, type, offset into struct serve_metrics */
@@ -312,52 +317,66 @@ static const struct metric metrics[] = {
     {"mailward_nft_updates_total", "result=\"dropped\"", NULL, M(nft_dropped)},
 };
 
-static void send_metrics(struct admin_ctx *a, struct evhttp_request *req)
+static void ob_printf(struct outbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ob_printf(struct outbuf *b, const char *fmt, ...)
 {
-    struct evbuffer *b = evhttp_request_get_output_buffer(req);
+    char tmp[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        outbuf_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+static void send_metrics(struct admin_ctx *a, struct areq *req)
+{
+    struct outbuf *b = req->resp->body;
     const struct serve_metrics *m = serve_metrics(a->serve);
     for (size_t i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++) {
         const struct metric *x = &metrics[i];
         if (x->help)
-            evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s counter\n", x->name, x->help, x->name);
+            ob_printf(b, "# HELP %s %s\n# TYPE %s counter\n", x->name, x->help, x->name);
         uint64_t v = *(const uint64_t *)((const char *)m + x->off);
         if (*x->labels)
-            evbuffer_add_printf(b, "%s{%s} %llu\n", x->name, x->labels, (unsigned long long)v);
+            ob_printf(b, "%s{%s} %llu\n", x->name, x->labels, (unsigned long long)v);
         else
-            evbuffer_add_printf(b, "%s %llu\n", x->name, (unsigned long long)v);
+            ob_printf(b, "%s %llu\n", x->name, (unsigned long long)v);
     }
     struct guard *g = serve_guard(a->serve);
-    evbuffer_add_printf(b, "# HELP mailward_bans active bans\n# TYPE mailward_bans gauge\nmailward_bans %zu\n",
+    ob_printf(b, "# HELP mailward_bans active bans\n# TYPE mailward_bans gauge\nmailward_bans %zu\n",
                         guard_nbans(g));
-    evbuffer_add_printf(b,
+    ob_printf(b,
                         "# HELP mailward_flagged_accounts accounts flagged now\n# TYPE mailward_flagged_accounts "
                         "gauge\nmailward_flagged_accounts %zu\n",
                         guard_nflags(g));
-    evbuffer_add_printf(b,
+    ob_printf(b,
                         "# HELP mailward_connections open client connections\n# TYPE mailward_connections gauge\n"
                         "mailward_connections{door=\"http\"} %llu\nmailward_connections{door=\"postfix\"} %llu\n",
                         (unsigned long long)(a->open_http ? *a->open_http : 0),
                         (unsigned long long)(a->open_postfix ? *a->open_postfix : 0));
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
-    evhttp_send_reply(req, 200, "OK", NULL);
+    req->resp->status = 200;
+    req->resp->content_type = "text/plain; version=0.0.4";
 }
 
-void admin_handle(struct admin_ctx *a, struct evhttp_request *req, const char *path, int64_t now_us)
+void admin_handle(struct admin_ctx *a, const struct http_req *r, struct http_resp *resp, const char *path,
+                  int64_t now_us)
 {
-    enum evhttp_cmd_type method = evhttp_request_get_command(req);
+    struct areq areq = {r, resp}, *req = &areq;
+    enum http_method method = r->method;
     if (!strcmp(path, "/healthz")) {
         reply_json(req, 200, "OK", "{\"ok\":true}");
         return;
     }
     if (!strcmp(path, "/metrics")) {
-        if (!a->metrics_public && !admin_token_ok(a, req)) {
+        if (!a->metrics_public && !admin_token_ok(a, r)) {
             reply_error(req, 401, "Unauthorized", "the admin token is needed (Authorization: Bearer TOKEN)");
             return;
         }
         send_metrics(a, req);
         return;
     }
-    if (!admin_token_ok(a, req)) {
+    if (!admin_token_ok(a, r)) {
         reply_error(req, 401, "Unauthorized",
                     "the admin token is needed (Authorization: Bearer TOKEN; it is in STATE_DIR/admin.token)");
         return;

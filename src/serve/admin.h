@@ -16,7 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct evhttp_request;
+#include "httpd.h"
+
 struct serve;
 
 struct admin_ctx {
@@ -27,8 +28,9 @@ struct admin_ctx {
     uint64_t *open_http, *open_postfix;   /* gauges owned by the daemon */
 };
 
-void admin_handle(struct admin_ctx *a, struct evhttp_request *req, const char *path, int64_t now_us);
+void admin_handle(struct admin_ctx *a, const struct http_req *r, struct http_resp *resp, const char *path,
+                  int64_t now_us);
 /* admin_token_ok - constant-time check of the request's token */
-bool admin_token_ok(const struct admin_ctx *a, struct evhttp_request *req);
+bool admin_token_ok(const struct admin_ctx *a, const struct http_req *r);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "actions.h"
 #include "admin.h"
+#include "httpd.h"
 #include "serve.h"
 #include "store.h"
 #include "../enrich/asn_table.h"
@@ -14,7 +15,6 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <fcntl.h>
@@ -34,7 +34,7 @@ struct daemon {
     struct serve_config cfg;
     const char *config_path;
     struct event_base *base;
-    struct evhttp *http;
+    struct httpd *http;
     struct evconnlistener *pf;
     struct serve *serve;
     struct actions *actions;     /* webhook, hook command, nftables (actions.c) */
@@ -72,69 +72,58 @@ static void say(const char *fmt, const char *a, const char *b)
 /* ---- Dovecot auth policy over HTTP ---- */
 
 /* errors to Dovecot as JSON too (its log shows the body) */
-static void send_json_error(struct evhttp_request *req, int code, const char *msg)
+static void json_error(struct http_resp *resp, int code, const char *msg)
 {
     char body[400];
-    dovecot_reply(body, sizeof(body), 0, msg);
-    struct evbuffer *out = evhttp_request_get_output_buffer(req);
-    evbuffer_add(out, body, strlen(body));
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
-    evhttp_send_reply(req, code, code == 401 ? "Unauthorized" : code == 405 ? "Method Not Allowed" : "Bad Request",
-                      NULL);
+    size_t n = dovecot_reply(body, sizeof(body), 0, msg);
+    resp->status = code;
+    outbuf_put(resp->body, body, n);
 }
 
-static void dovecot_request(struct daemon *d, struct evhttp_request *req)
+static void dovecot_request(struct daemon *d, const struct http_req *req, struct http_resp *resp)
 {
-    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-        send_json_error(req, 405, "Dovecot policy requests are POSTs");
+    if (req->method != HTTP_POST) {
+        json_error(resp, 405, "Dovecot policy requests are POSTs");
         return;
     }
     if (d->api_name[0]) {
-        const char *v = evhttp_find_header(evhttp_request_get_input_headers(req), d->api_name);
+        const char *v = http_header(req, d->api_name);
         if (!v || strcmp(v, d->api_value)) {
-            send_json_error(req, 401, "missing or wrong API header (dovecot_api_header)");
+            json_error(resp, 401, "missing or wrong API header (dovecot_api_header)");
             return;
         }
     }
     struct dovecot_req r;
-    r.command = dovecot_command(evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)));
+    r.command = dovecot_command(req->query);
     char err[200];
-    struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    size_t n = evbuffer_get_length(in);
-    const char *body = n ? (const char *)evbuffer_pullup(in, -1) : "";
-    const struct serve_metrics *m = serve_metrics(d->serve);
+    struct serve_metrics *m = (struct serve_metrics *)serve_metrics(d->serve);
     if (r.command == DOVECOT_NONE) {
-        ((struct serve_metrics *)m)->dovecot_bad++;
-        send_json_error(req, 400, "need ?command=allow or ?command=report");
+        m->dovecot_bad++;
+        json_error(resp, 400, "need ?command=allow or ?command=report");
         return;
     }
-    if (dovecot_parse(&r, body, n, err, sizeof(err)) < 0) {
-        ((struct serve_metrics *)m)->dovecot_bad++;
+    if (dovecot_parse(&r, req->bodylen ? req->body : "", req->bodylen, err, sizeof(err)) < 0) {
+        m->dovecot_bad++;
         if (strcmp(d->cfg.log_level, "debug") == 0)
             say("dovecot request: %s%s", err, "");
-        send_json_error(req, 400, err);
+        json_error(resp, 400, err);
         return;
     }
     char reply[256];
     size_t rn = serve_dovecot(d->serve, now_us(), &r, reply, sizeof(reply));
-    struct evbuffer *out = evhttp_request_get_output_buffer(req);
-    evbuffer_add(out, reply, rn);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
-    evhttp_send_reply(req, 200, "OK", NULL);
+    outbuf_put(resp->body, reply, rn);
 }
 
-static void http_cb(struct evhttp_request *req, void *arg)
+static void http_cb(void *arg, const struct http_req *req, struct http_resp *resp)
 {
     struct daemon *d = arg;
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-    if (!path || !*path)
-        path = "/";
+    const char *path = req->path && *req->path ? req->path : "/";
     if (!strncmp(path, "/api/", 5) || !strcmp(path, "/metrics") || !strcmp(path, "/healthz")) {
-        admin_handle(&d->admin, req, path, now_us());
+        d->open_http = httpd_open(d->http);
+        admin_handle(&d->admin, req, resp, path, now_us());
         return;
     }
-    dovecot_request(d, req);
+    dovecot_request(d, req, resp);
 }
 
 /* ---- Postfix policy delegation ---- */
@@ -304,13 +293,9 @@ static int listen_http(struct daemon *d)
         say("http \"%s\": expected ADDR:PORT%s", d->cfg.http, "");
         return -1;
     }
-    d->http = evhttp_new(d->base);
-    evhttp_set_max_body_size(d->http, (ev_ssize_t)d->cfg.max_request);
-    evhttp_set_max_headers_size(d->http, 16384);
-    evhttp_set_timeout(d->http, (int)d->cfg.idle_timeout);
-    evhttp_set_allowed_methods(d->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
-    evhttp_set_gencb(d->http, http_cb, d);
-    if (!evhttp_bind_socket_with_handle(d->http, host, (ev_uint16_t)port)) {
+    struct httpd_opts o = {d->cfg.max_request, d->cfg.max_connections, d->cfg.idle_timeout};
+    d->http = httpd_create(d->base, host, port, &o, http_cb, d);
+    if (!d->http) {
         fprintf(stderr, "mailward serve: cannot listen on %s for HTTP: %s (another mailward running? set --http)\n",
                 d->cfg.http, strerror(errno));
         return -1;
@@ -367,6 +352,8 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
     config_free(&d->cfg);
     d->cfg = c;
     apply_api_header(d);
+    struct httpd_opts ho = {d->cfg.max_request, d->cfg.max_connections, d->cfg.idle_timeout};
+    httpd_set_opts(d->http, &ho);
     d->admin.metrics_public = d->cfg.metrics_public;
     fprintf(stderr, "mailward serve: SIGHUP: reloaded %s\n", d->config_path);
 }
@@ -559,8 +546,7 @@ int daemon_run(const struct serve_config *cfg, const char *config_path)
     event_free(tick);
     rc = 0;
 out:
-    if (d.http)
-        evhttp_free(d.http);
+    httpd_free(d.http);
     if (d.pf)
         evconnlistener_free(d.pf);
     if (d.unix_path[0])
