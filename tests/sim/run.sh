@@ -4,7 +4,8 @@
 # can, tools/score compares. Several seeds and sizes; floors from issue 4:
 # every campaign found, >= 98% of spraying addresses named, every
 # compromised account flagged, its spam flagged, no legitimate address,
-# account or sender named, no benign trap named.
+# account or sender named, no benign trap named, every cleartext login's
+# account reported.
 # Usage: run.sh MAILWARD TOOLS_DIR
 set -u
 mw=$1
@@ -13,6 +14,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
+# cleartext_auth: every account that logged in with its password in clear
+# (the truth's cleartext_logins: POP3/IMAP without TLS, SMTP AUTH without
+# STARTTLS, not the webmail on loopback) is reported, and no other
+clear_ok="s['cleartext_users'] > 0 and s['cleartext_reported'] == s['cleartext_users'] and not s['cleartext_wrong']"
 check() { if python3 -c "import json,sys; s=json.load(open('$tmp/score.json')); sys.exit(0 if ($2) else 1)"; then
     pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: $(cat "$tmp/score.json")"; fi; }
 for spec in "300 2 7" "500 2 11" "200 3 23"; do
@@ -33,7 +38,8 @@ for spec in "300 2 7" "500 2 11" "200 3 23"; do
     check "$tag outbound spam flagged" "s['spam_flagged'] == s['spam_accounts']"
     check "$tag spam flagged within 5 minutes of its start" "all(v <= 5.0 for v in s['spam_minutes_to_flag'].values())"
     check "$tag no legitimate sender flagged" "not s['legit_senders_flagged']"
-    echo "ok   $tag: $(python3 -c "import json; s=json.load(open('$tmp/score.json')); print('spray %d/%d, takeover %d/%d' % (s['kinds']['password_spray']['ips_named'], s['kinds']['password_spray']['ips'], s['compromised_flagged'], s['compromised']))")"
+    check "$tag every cleartext login's account reported" "$clear_ok"
+    echo "ok   $tag: $(python3 -c "import json; s=json.load(open('$tmp/score.json')); print('spray %d/%d, takeover %d/%d, cleartext %d/%d' % (s['kinds']['password_spray']['ips_named'], s['kinds']['password_spray']['ips'], s['compromised_flagged'], s['compromised'], s['cleartext_reported'], s['cleartext_users']))")"
 done
 # credential stuffing (issue 4) among every legitimate trap: a small, fast
 # 'full' profile (400 users, 2 days, 300 proxy addresses, most trying one or
@@ -60,7 +66,8 @@ for seed in 7 23; do
     check "$tag no benign trap named" "not s['traps_named']"
     check "$tag compromised accounts flagged (all but one at most)" "s['compromised_flagged'] >= s['compromised'] - 1"
     check "$tag spam recipients stopped >= 95%" "s['spam_stopped_fraction'] >= 0.95"
-    echo "ok   $tag: $(python3 -c "import json; s=json.load(open('$tmp/score.json')); k=s['kinds']['credential_stuffing']; print('stuffing %d/%d, takeover %d/%d, spam stopped %.1f%%' % (k['ips_named'], k['ips'], s['compromised_flagged'], s['compromised'], 100 * s['spam_stopped_fraction']))")"
+    check "$tag every cleartext login's account reported" "$clear_ok"
+    echo "ok   $tag: $(python3 -c "import json; s=json.load(open('$tmp/score.json')); k=s['kinds']['credential_stuffing']; print('stuffing %d/%d, takeover %d/%d, spam stopped %.1f%%, cleartext %d/%d' % (k['ips_named'], k['ips'], s['compromised_flagged'], s['compromised'], 100 * s['spam_stopped_fraction'], s['cleartext_reported'], s['cleartext_users']))")"
 done
 echo "sim: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
