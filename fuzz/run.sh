@@ -7,6 +7,7 @@
 #   fuzz_state   the --state file reader (seeds: a saved state)
 #   fuzz_passwd  passwd-file lines, password rules, the password list, the
 #                weakpw cache (seeds: the passwd fixtures, passwords, the list)
+#   fuzz_http    serve's HTTP/1.1 request parser (seeds: Dovecot requests)
 #   fuzz_policy  serve's Dovecot policy JSON and Postfix policy requests,
 #                decided against a temporary SQLite store (seeds: requests)
 # Usage: fuzz/run.sh [SECONDS]   (default 60, split across the targets)
@@ -16,13 +17,13 @@ secs=${1:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 build=$top/build-fuzz
-targets=(fuzz_line fuzz_ipaddr fuzz_state fuzz_passwd fuzz_policy)
+targets=(fuzz_line fuzz_ipaddr fuzz_state fuzz_passwd fuzz_policy fuzz_http)
 cmake -S "$top" -B "$build" -DCMAKE_C_COMPILER=clang -DMW_FUZZ=ON -DMW_TESTS=OFF \
       -DMW_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >/dev/null
 
 corpus=$top/fuzz/corpus-run
-mkdir -p "$corpus/fuzz_line" "$corpus/fuzz_ipaddr" "$corpus/fuzz_state" "$corpus/fuzz_passwd" "$corpus/fuzz_policy"
+mkdir -p "$corpus/fuzz_line" "$corpus/fuzz_ipaddr" "$corpus/fuzz_state" "$corpus/fuzz_passwd" "$corpus/fuzz_policy" "$corpus/fuzz_http"
 # fuzz_line seeds: each fixture line as its own input, behind a format byte
 i=0
 while IFS= read -r -d '' f; do
@@ -55,6 +56,8 @@ done
 printf '\0\0{"login":"alice","pwhash":"8a1f","remote":"192.0.2.7","device_id":"","protocol":"imap","session_id":"abc"}' >"$corpus/fuzz_policy/dovecot-allow"
 printf '\0\1{"login":"alice","pwhash":"8a1f","remote":"192.0.2.7","protocol":"imap","success":false,"policy_reject":false,"fail_type":"credentials"}' >"$corpus/fuzz_policy/dovecot-report"
 printf '\1request=smtpd_access_policy\nprotocol_state=RCPT\nsasl_username=alice\nclient_address=192.0.2.7\nrecipient=bob@example.net\ninstance=1.2\n\nrequest=smtpd_access_policy\nprotocol_state=END-OF-MESSAGE\nsasl_username=alice\nrecipient_count=1\ninstance=1.2\nqueue_id=ABC\n\n' >"$corpus/fuzz_policy/postfix-rcpt-eom"
+printf 'POST /?command=allow HTTP/1.1\r\nHost: 127.0.0.1:8427\r\nContent-Length: 27\r\nConnection: Keep-Alive\r\nContent-Type: application/json\r\nX-API-Key:  t\r\n\r\n{"login":"a","remote":"b"}\nGET /api/status HTTP/1.0\r\nAuthorization: Bearer x\r\n\r\n' >"$corpus/fuzz_http/pipelined"
+printf 'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' >"$corpus/fuzz_http/chunked"
 if [ -d "$top/tests/fixtures/policy" ]; then
     k=0
     for f in "$top"/tests/fixtures/policy/*.jsonl; do

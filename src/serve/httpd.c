@@ -150,7 +150,7 @@ static int flush_out(struct hconn *c)
 }
 
 /* parse the head in c->in[0..hlen) (hlen includes the blank line) in place */
-static int parse_head(struct hconn *c, char *start, size_t hlen, struct http_req *r, size_t *clen,
+static int parse_head(size_t max_body, char *start, size_t hlen, struct http_req *r, size_t *clen,
                       bool *keep_alive, const char **err, int *status)
 {
     char *p = start, *end = start + hlen;
@@ -221,7 +221,7 @@ static int parse_head(struct hconn *c, char *start, size_t hlen, struct http_req
                 *err = "bad Content-Length";
                 return -1;
             }
-            if (n > c->h->o.max_body) {
+            if (n > max_body) {
                 *err = "body larger than max_request";
                 *status = 413;
                 return -1;
@@ -271,63 +271,79 @@ static long long peek_content_length(const char *p, size_t n)
     return -1;
 }
 
+int http_parse(char *start, size_t avail, size_t max_body, struct http_req *r, size_t *consumed, bool *keep,
+               int *status, const char **err)
+{
+    char *hend = NULL;
+    for (char *p = start; p + 1 < start + avail; p++) {
+        p = memchr(p, '\n', (size_t)(start + avail - p));
+        if (!p)
+            break;
+        if (p + 1 < start + avail && p[1] == '\n') {
+            hend = p + 2;
+            break;
+        }
+        if (p + 2 < start + avail && p[1] == '\r' && p[2] == '\n') {
+            hend = p + 3;
+            break;
+        }
+    }
+    if (!hend) {
+        if (avail > HTTPD_MAX_HEAD) {
+            *status = 431;
+            *err = "request head too large";
+            return -1;
+        }
+        return 0;
+    }
+    size_t hlen = (size_t)(hend - start);
+    /* the whole body must be here before the head is parsed (in place) */
+    long long want = peek_content_length(start, hlen);
+    if (want > (long long)max_body) {
+        *status = 413;
+        *err = "body larger than max_request";
+        return -1;
+    }
+    if (want > 0 && avail < hlen + (size_t)want)
+        return 0;
+    size_t clen;
+    *status = 400;
+    if (parse_head(max_body, start, hlen, r, &clen, keep, err, status) < 0)
+        return -1;
+    if (avail < hlen + clen) {
+        *err = "bad Content-Length";
+        return -1;
+    }
+    r->body = start + hlen;
+    r->bodylen = clen;
+    *consumed = hlen + clen;
+    return 1;
+}
+
 /* handle every complete request in the buffer */
 static int process(struct hconn *c)
 {
     struct httpd *h = c->h;
     size_t used = 0;
     while (!c->closing && used < c->inlen) {
-        char *start = c->in + used;
-        size_t avail = c->inlen - used;
-        char *hend = NULL;
-        for (char *p = start; p + 1 < start + avail; p++) {
-            p = memchr(p, '\n', (size_t)(start + avail - p));
-            if (!p)
-                break;
-            if (p + 1 < start + avail && p[1] == '\n') {
-                hend = p + 2;
-                break;
-            }
-            if (p + 2 < start + avail && p[1] == '\r' && p[2] == '\n') {
-                hend = p + 3;
-                break;
-            }
-        }
-        if (!hend) {
-            if (avail > HTTPD_MAX_HEAD)
-                respond_error(c, 431, "request head too large");
-            break;
-        }
-        size_t hlen = (size_t)(hend - start);
-        /* the whole body must be here before the head is parsed (in place) */
-        long long want = peek_content_length(start, hlen);
-        if (want > (long long)h->o.max_body) {
-            respond_error(c, 413, "body larger than max_request");
-            break;
-        }
-        if (want > 0 && avail < hlen + (size_t)want)
-            break;
         struct http_req r;
-        size_t clen;
+        size_t n;
         bool keep;
+        int status;
         const char *err = NULL;
-        int status = 400;
-        if (parse_head(c, start, hlen, &r, &clen, &keep, &err, &status) < 0) {
+        int rc = http_parse(c->in + used, c->inlen - used, h->o.max_body, &r, &n, &keep, &status, &err);
+        if (rc < 0) {
             respond_error(c, status, err);
             break;
         }
-        if (avail < hlen + clen) {
-            respond_error(c, 400, "bad Content-Length");
+        if (rc == 0)
             break;
-        }
-        r.body = start + hlen;
-        r.bodylen = clen;
         h->body.len = 0;
         struct http_resp resp = {200, "application/json", &h->body};
         h->fn(h->ctx, &r, &resp);
         respond(c, resp.status, resp.content_type ? resp.content_type : "application/json", h->body.p,
                 h->body.len, !keep);
-        used += hlen + clen;
+        used += n;
     }
     if (used) {
         memmove(c->in, c->in + used, c->inlen - used);

@@ -70,6 +70,11 @@ void httpd_set_opts(struct httpd *h, const struct httpd_opts *o);
 /* httpd_open - connections open now */
 uint64_t httpd_open(const struct httpd *h);
 
+/* http_parse - one request from buf[0..n) (modified in place): 1 with *r
+ * and *consumed set, 0 when more bytes are needed, -1 with an HTTP status
+ * and a reason (the connection is then answered and closed) */
+int http_parse(char *buf, size_t n, size_t max_body, struct http_req *r, size_t *consumed, bool *keep,
+               int *status, const char **err);
 /* http_header - the value of a header (case-insensitive name), or NULL */
 const char *http_header(const struct http_req *r, const char *name);
 /* http_status_text - "OK", "Bad Request", ... */
