@@ -26,6 +26,8 @@ struct serve_config {
     char *postfix;               /* ADDR:PORT or unix:PATH of the Postfix policy listener; "" = off */
     char *state_dir;             /* SQLite database, admin token, saved baselines */
     char *dovecot_api_header;    /* "Name: value" Dovecot must send; "" = none */
+    char *follow;                /* log files to tail, comma-separated (follow.c); "" = none */
+    bool follow_from_start;      /* read followed files from their start, not their end */
     /* decisions */
     uint32_t ban_seconds;        /* how long an attacking address or network stays rejected */
     uint32_t delay_after;        /* failures from one address (in brute_window) before delays */

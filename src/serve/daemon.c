@@ -5,6 +5,7 @@
 
 #include "actions.h"
 #include "admin.h"
+#include "follow.h"
 #include "httpd.h"
 #include "serve.h"
 #include "store.h"
@@ -38,6 +39,7 @@ struct daemon {
     struct evconnlistener *pf;
     struct serve *serve;
     struct actions *actions;     /* webhook, hook command, nftables (actions.c) */
+    struct follow *follow;       /* --follow: logs tailed into the engine (follow.c), or NULL */
     struct store *store;
     struct asn_table *asn;
     struct pwlist *pwlist;
@@ -526,6 +528,14 @@ int daemon_run(const struct serve_config *cfg, const char *config_path)
     d.admin.open_postfix = &d.open_postfix;
     if (listen_http(&d) < 0 || listen_postfix(&d) < 0)
         goto out;
+    if (d.cfg.follow && *d.cfg.follow) {
+        d.follow = follow_create(d.cfg.follow, d.cfg.follow_from_start, &d.cfg.log_level, follow_to_serve, d.serve,
+                                 err, sizeof(err));
+        if (!d.follow || follow_start(d.follow, d.base) < 0) {
+            fprintf(stderr, "mailward serve: %s\n", d.follow ? "follow: cannot start its timer" : err);
+            goto out;
+        }
+    }
     struct event *ev_term = evsignal_new(d.base, SIGTERM, on_stop, &d);
     struct event *ev_int = evsignal_new(d.base, SIGINT, on_stop, &d);
     struct event *ev_hup = evsignal_new(d.base, SIGHUP, on_hup, &d);
@@ -546,6 +556,7 @@ int daemon_run(const struct serve_config *cfg, const char *config_path)
     event_free(tick);
     rc = 0;
 out:
+    follow_free(d.follow); /* before the serve it feeds and the loop its timer is on */
     httpd_free(d.http);
     if (d.pf)
         evconnlistener_free(d.pf);

@@ -53,6 +53,8 @@ struct serve {
     void (*ban_hook)(const char *key, const struct guard_ban *b, int64_t now, void *ctx);
     void *ban_ctx;
     struct outbuf ob;
+    bool pf_sasl_seen;        /* Postfix policy requests of authenticated clients arrived */
+    bool warned_double_dovecot, warned_double_postfix; /* serve_log_event's double-counting warnings */
 };
 
 static void log_msg(const struct serve *s, const char *level, const char *fmt, ...)
@@ -591,6 +593,44 @@ size_t serve_dovecot(struct serve *s, int64_t now_us, const struct dovecot_req *
     return dovecot_reply(reply, cap, 0, "");
 }
 
+void serve_log_event(struct serve *s, const struct mw_event *ev)
+{
+    /* the decision time (bans' since/until) is now, not the line's time:
+     * a log read late or from its start still bans for ban_seconds */
+    int64_t now = (int64_t)time(NULL);
+    if (now > s->now_s)
+        s->now_s = now;
+    bool auth = ev->kind == MW_KIND_AUTH_FAILURE || ev->kind == MW_KIND_AUTH_SUCCESS ||
+                ev->kind == MW_KIND_PLAINTEXT_LOGIN || ev->kind == MW_KIND_PASSDB_MISS;
+    if (auth && !s->warned_double_dovecot && s->m.dovecot_report_ok + s->m.dovecot_report_fail > 0) {
+        s->warned_double_dovecot = true;
+        log_msg(s, "warning", "logins arrive both from Dovecot's policy requests and from a followed log (%s): "
+                "each login is counted twice; follow logs only of servers without the policy hook", ev->file);
+    }
+    if ((ev->kind == MW_KIND_MESSAGE_QUEUED || ev->kind == MW_KIND_DELIVERY) && ev->account.n &&
+        !s->warned_double_postfix && s->pf_sasl_seen) {
+        s->warned_double_postfix = true;
+        log_msg(s, "warning", "submissions arrive both from Postfix's policy requests and from a followed log "
+                "(%s): each message is counted twice; follow the log only of a Postfix without the policy "
+                "service", ev->file);
+    }
+    engine_event(s->eng, ev);
+    /* a success from a banned address (banned before this login happened) */
+    if ((ev->kind == MW_KIND_AUTH_SUCCESS || ev->kind == MW_KIND_PLAINTEXT_LOGIN) && s->cfg.flag_banned_success &&
+        ev->ip.n && ev->account.n) {
+        char key[64];
+        struct guard_ban b;
+        if (guard_banned(s->guard, s->now_s, ev->ip, key, &b) && b.since <= ev->time.epoch_us / 1000000 &&
+            !guard_flagged(s->guard, ev->account)) {
+            char why[GUARD_REASON_MAX];
+            snprintf(why, sizeof(why), "logged in from %s, banned for %s (%s:%llu)", key, b.kind, ev->file,
+                     (unsigned long long)ev->line);
+            add_flag(s, ev->account, "account_takeover", b.finding, why);
+            audit(s, "log", ev->account, "flag", why);
+        }
+    }
+}
+
 static const char *held_text(const struct serve *s)
 {
     switch (s->cfg.flagged_action) {
@@ -614,6 +654,7 @@ size_t serve_postfix(struct serve *s, int64_t now_us, struct pf_session *ps, con
         s->m.postfix_dunno++;
         return (size_t)snprintf(reply, cap, "action=DUNNO\n\n");
     }
+    s->pf_sasl_seen = true;
     /* a new message (instance) starts a new count */
     if (r->instance.n && (r->instance.n != strlen(ps->instance) || memcmp(ps->instance, r->instance.p, r->instance.n))) {
         size_t n = r->instance.n < sizeof(ps->instance) - 1 ? r->instance.n : sizeof(ps->instance) - 1;

@@ -27,6 +27,7 @@
 #include "store.h"
 
 struct asn_table;
+struct mw_event;
 struct pwlist;
 struct serve;
 
@@ -68,6 +69,14 @@ size_t serve_dovecot(struct serve *s, int64_t now_us, const struct dovecot_req *
 /* serve_postfix - decide a Postfix policy request: "action=...\n\n" */
 size_t serve_postfix(struct serve *s, int64_t now_us, struct pf_session *ps, const struct pfpol_req *r,
                      char *reply, size_t cap);
+/* serve_log_event - an event parsed from a followed log (follow.c) into the
+ * same engine as the doors, at the event's own (log line's) time; findings
+ * become bans and flags as for requests, decided now (bans run
+ * ban_seconds from the wall clock). A success from an address banned
+ * before the login flags the account (flag_banned_success). Warns once
+ * when logins also arrive from Dovecot (or submissions from Postfix):
+ * both doors and the log would count each login twice. */
+void serve_log_event(struct serve *s, const struct mw_event *ev);
 
 /* administration: 1 done, 0 nothing to do, -1 bad argument / store error */
 int serve_unban(struct serve *s, const char *key);
