@@ -10,6 +10,7 @@
 #include "serve.h"
 #include "store.h"
 #include "../enrich/asn_table.h"
+#include "../util/xalloc.h"
 #include "../passwd/pwlist.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <event2/listener.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,7 @@ struct daemon {
     struct event_base *base;
     struct httpd *http;
     struct evconnlistener *pf;
+    struct pfconn *pfconns;
     struct serve *serve;
     struct actions *actions;     /* webhook, hook command, nftables (actions.c) */
     struct follow *follow;       /* --follow: logs tailed into the engine (follow.c), or NULL */
@@ -52,9 +55,15 @@ struct daemon {
 
 struct pfconn {
     struct daemon *d;
-    struct bufferevent *bev;
+    evutil_socket_t fd;
+    struct event *rev, *wev;
+    char *in;
+    size_t inlen, incap;
+    char *out;
+    size_t outlen, outoff, outcap;
     struct pfpol_req req;
     struct pf_session sess;
+    struct pfconn *prev, *next;
 };
 
 static int64_t now_us(void)
@@ -132,86 +141,153 @@ static void http_cb(void *arg, const struct http_req *req, struct http_resp *res
 
 static void pf_close(struct pfconn *c)
 {
-    bufferevent_free(c->bev);
-    c->d->open_postfix--;
+    struct daemon *d = c->d;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        d->pfconns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    event_free(c->rev);
+    event_free(c->wev);
+    evutil_closesocket(c->fd);
+    free(c->in);
+    free(c->out);
     free(c);
+    d->open_postfix--;
 }
 
-static void pf_read(struct bufferevent *bev, void *arg)
+static void pf_out(struct pfconn *c, const char *p, size_t n)
+{
+    if (c->outlen + n > c->outcap) {
+        size_t cap = c->outcap ? c->outcap : 1024;
+        while (cap < c->outlen + n)
+            cap *= 2;
+        c->out = xrealloc(c->out, cap);
+        c->outcap = cap;
+    }
+    memcpy(c->out + c->outlen, p, n);
+    c->outlen += n;
+}
+
+/* write the replies at once; arm the write event only when the socket is full */
+static int pf_flush(struct pfconn *c)
+{
+    while (c->outoff < c->outlen) {
+        ssize_t w = send(c->fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL);
+        if (w > 0) {
+            c->outoff += (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            event_add(c->wev, NULL);
+            return 0;
+        }
+        pf_close(c);
+        return -1;
+    }
+    c->outoff = c->outlen = 0;
+    return 0;
+}
+
+static void pf_bad(struct pfconn *c, const char *why)
+{
+    struct serve_metrics *m = (struct serve_metrics *)serve_metrics(c->d->serve);
+    m->postfix_bad++;
+    fprintf(stderr, "mailward serve: postfix request: %s; connection closed (Postfix applies its default_action)\n",
+            why);
+    pf_close(c);
+}
+
+static void pf_read(evutil_socket_t fd, short what, void *arg)
 {
     struct pfconn *c = arg;
-    struct evbuffer *in = bufferevent_get_input(bev);
-    for (;;) {
-        size_t avail = evbuffer_get_length(in);
-        if (!avail)
-            return;
-        struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF);
-        if (eol.pos < 0) {
-            if (avail > c->d->cfg.max_request) {
-                struct serve_metrics *m = (struct serve_metrics *)serve_metrics(c->d->serve);
-                m->postfix_bad++;
-                fprintf(stderr, "mailward serve: postfix request: a line longer than max_request (%zu); "
-                                "connection closed\n", c->d->cfg.max_request);
-                pf_close(c);
-            }
-            return;
-        }
-        size_t len = (size_t)eol.pos;
-        const char *line = (const char *)evbuffer_pullup(in, (ev_ssize_t)len + 1);
-        enum pfpol_rc rc = pfpol_feed(&c->req, line, len);
-        evbuffer_drain(in, len + 1);
+    if (what & EV_TIMEOUT) {
+        pf_close(c);
+        return;
+    }
+    size_t limit = c->d->cfg.max_request + 1;
+    if (c->incap - c->inlen < 1024 && c->incap < limit) {
+        size_t cap = c->incap * 2 < limit ? c->incap * 2 : limit;
+        c->in = xrealloc(c->in, cap);
+        c->incap = cap;
+    }
+    if (c->inlen == c->incap) {
+        pf_bad(c, "a line longer than max_request");
+        return;
+    }
+    ssize_t n = recv(fd, c->in + c->inlen, c->incap - c->inlen, 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        pf_close(c);
+        return;
+    }
+    if (n < 0)
+        return;
+    c->inlen += (size_t)n;
+    size_t used = 0;
+    char *nl;
+    while ((nl = memchr(c->in + used, '\n', c->inlen - used))) {
+        size_t len = (size_t)(nl - (c->in + used));
+        enum pfpol_rc rc = pfpol_feed(&c->req, c->in + used, len);
+        used += len + 1;
         if (rc == PFPOL_ERROR) {
-            struct serve_metrics *m = (struct serve_metrics *)serve_metrics(c->d->serve);
-            m->postfix_bad++;
-            fprintf(stderr, "mailward serve: postfix request: %s; connection closed (Postfix applies its "
-                            "default_action)\n", c->req.err);
-            pf_close(c);
+            char why[160];
+            snprintf(why, sizeof(why), "%s", c->req.err);
+            pf_bad(c, why);
             return;
         }
         if (rc == PFPOL_DONE) {
             char reply[512];
-            size_t n = serve_postfix(c->d->serve, now_us(), &c->sess, &c->req, reply, sizeof(reply));
-            bufferevent_write(bev, reply, n);
+            size_t rn = serve_postfix(c->d->serve, now_us(), &c->sess, &c->req, reply, sizeof(reply));
+            pf_out(c, reply, rn);
             pfpol_reset(&c->req);
         }
     }
+    if (used) {
+        memmove(c->in, c->in + used, c->inlen - used);
+        c->inlen -= used;
+    }
+    if (c->outlen > c->outoff && !event_pending(c->wev, EV_WRITE, NULL))
+        pf_flush(c);
 }
 
-static void pf_event(struct bufferevent *bev, short what, void *arg)
+static void pf_write(evutil_socket_t fd, short what, void *arg)
 {
-    (void)bev;
-    (void)what; /* EOF, error or idle timeout: the connection is done */
-    pf_close(arg);
+    (void)fd;
+    (void)what;
+    pf_flush(arg);
 }
 
 static void pf_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
     (void)l;
-    (void)sa;
     (void)salen;
     struct daemon *d = arg;
     if (d->open_postfix >= d->cfg.max_connections) {
-        close(fd);
+        evutil_closesocket(fd);
         return;
     }
-    struct pfconn *c = calloc(1, sizeof(*c));
-    if (!c) {
-        close(fd);
-        return;
+    if (sa && sa->sa_family != AF_UNIX) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     }
+    struct pfconn *c = xcalloc(1, sizeof(*c));
     c->d = d;
-    c->bev = bufferevent_socket_new(d->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    if (!c->bev) {
-        close(fd);
-        free(c);
-        return;
-    }
+    c->fd = fd;
+    c->incap = 4096;
+    c->in = xmalloc(c->incap);
     pfpol_init(&c->req, d->cfg.max_request);
-    d->open_postfix++;
+    c->rev = event_new(d->base, fd, EV_READ | EV_PERSIST, pf_read, c);
+    c->wev = event_new(d->base, fd, EV_WRITE, pf_write, c);
     struct timeval tv = {(time_t)d->cfg.idle_timeout, 0};
-    bufferevent_set_timeouts(c->bev, &tv, NULL);
-    bufferevent_setcb(c->bev, pf_read, NULL, pf_event, c);
-    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    event_add(c->rev, &tv);
+    c->next = d->pfconns;
+    if (d->pfconns)
+        d->pfconns->prev = c;
+    d->pfconns = c;
+    d->open_postfix++;
 }
 
 /* "ADDR:PORT", "[V6]:PORT", ":PORT" -> host, port */
@@ -560,6 +636,8 @@ out:
     httpd_free(d.http);
     if (d.pf)
         evconnlistener_free(d.pf);
+    while (d.pfconns)
+        pf_close(d.pfconns);
     if (d.unix_path[0])
         unlink(d.unix_path);
     actions_destroy(d.actions); /* finishes queued actions (action_flush seconds at most) */
