@@ -15,7 +15,7 @@
 # passwords (never guessed, so every guess is hashed) made by bench_crypt
 # with fresh salts, and tries --top N entries of a synthetic list with
 # --user-guesses 0; the rate is the guesses hashed over the wall time that
-# 'passwd audit --stats' reports (it includes reading and parsing). Builds
+# the whole process takes (list loading, reading and parsing included). Builds
 # build-bench/ (Release) and bench_crypt into bench/out/. The Markdown block
 # goes at the end of bench/RESULTS.md between "run-passwd" markers,
 # replacing only its own previous block.
@@ -36,6 +36,9 @@ while [ $# -gt 0 ]; do
     esac
 done
 mkdir -p "$OUT"
+REPS=3
+[ "$QUICK" = 1 ] && REPS=1
+LOAD0=$(cut -d" " -f1-3 /proc/loadavg)
 cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release -DMW_TESTS=OFF >/dev/null
 cmake --build "$ROOT/build-bench" -j"$(nproc)" --target mailward >/dev/null
 MW=$ROOT/build-bench/mailward
@@ -53,25 +56,37 @@ cases=(
     "ARGON2ID 4 6"
     "SSHA512 8 100000"
 )
-rate_of() { sed -n 's/.* guesses in \([0-9.]*\) s (\([0-9]*\)\/s.*/\2/p' "$1"; }
+# measure OUT CMD...: best wall-clock run of $REPS, "wall user+sys" into OUT
+measure() {
+    local out=$1 best="" i; shift
+    for i in $(seq "$REPS"); do
+        /usr/bin/time -f '%e %U %S' -o "$OUT/time" "$@" >/dev/null 2>&1 || true
+        local t; t=$(tail -1 "$OUT/time" | awk '{printf "%s %.3f", $1, $2 + $3}')
+        if [ -z "$best" ] || awk -v a="${t%% *}" -v b="${best%% *}" 'BEGIN{exit !(a < b)}'; then best=$t; fi
+    done
+    echo "$best" >"$out"
+}
 rows=""
 for c in "${cases[@]}"; do
     read -r scheme accounts top <<<"$c"
     if [ "$QUICK" = 1 ]; then top=$(( top / 10 > 2 ? top / 10 : 2 )); fi
     file=$OUT/$scheme.passwd
     "$BC" gen "$scheme" "$accounts" bench >"$file"
-    guesses=$((accounts * top))
-    loop=$("$BC" loop "$scheme" "$guesses" | awk '{print $4}')
-    r=()
+    g=$((accounts * top))
+    measure "$OUT/loop" "$BC" loop "$scheme" "$g"
     for t in 1 2; do
-        "$MW" passwd audit --list "$OUT/list.txt" --top "$top" --user-guesses 0 --threads "$t" \
-            --stats --no-progress "$file" >"$OUT/$scheme.$t.out" 2>"$OUT/$scheme.$t.err" || true
-        r+=("$(rate_of "$OUT/$scheme.$t.err")")
+        measure "$OUT/a$t" "$MW" passwd audit --list "$OUT/list.txt" --top "$top" --user-guesses 0 \
+            --threads "$t" --no-progress "$file"
     done
-    ratio1=$(awk -v a="${r[0]}" -v b="$loop" 'BEGIN{printf "%.2f", a/b}')
-    ratio2=$(awk -v a="${r[1]}" -v b="$loop" 'BEGIN{printf "%.2f", a/(2*b)}')
-    scale=$(awk -v a="${r[1]}" -v b="${r[0]}" 'BEGIN{printf "%.2f", a/b}')
-    line="| $scheme | $accounts x $top | $(printf '%.0f' "$loop") | ${r[0]} | $ratio1 | ${r[1]} | $ratio2 | ${scale}x |"
+    read -r lw lc <"$OUT/loop"
+    read -r w1 c1 <"$OUT/a1"
+    read -r w2 c2 <"$OUT/a2"
+    row=$(awk -v g="$g" -v lw="$lw" -v lc="$lc" -v w1="$w1" -v c1="$c1" -v w2="$w2" -v c2="$c2" 'BEGIN{
+        if (lw <= 0) lw = 0.001; if (w1 <= 0) w1 = 0.001; if (w2 <= 0) w2 = 0.001
+        if (lc <= 0) lc = 0.001; if (c1 <= 0) c1 = 0.001; if (c2 <= 0) c2 = 0.001
+        printf "%.0f | %.0f | %.2f | %.0f | %.2f | %.2fx | %.2f / %.2f",
+            g/lw, g/w1, (g/w1)/(g/lw), g/w2, (g/w2)/(2*g/lw), w1/w2, (g/c1)/(g/lc), (g/c2)/(g/lc) }')
+    line="| $scheme | $accounts x $top | $row |"
     echo "$line"
     rows="$rows$line"$'\n'
 done
@@ -86,13 +101,16 @@ block="<!-- run-passwd$mode -->
 Command: \`bench/run-passwd.sh$mode\` (mailward $rev, Release build). Machine: $(nproc) CPUs, $cpu, $mem.
 ${NOTE:+Note: $NOTE
 }
-Each audit run: \`mailward passwd audit --list LIST --top N --user-guesses 0 --threads T --stats FILE\` on
+Each audit run: \`mailward passwd audit --list LIST --top N --user-guesses 0 --threads T --no-progress FILE\` on
 accounts with random passwords (every guess hashed). Reference: \`bench/bench_crypt loop SCHEME G\`, one
 thread calling crypt_rn / argon2_verify / EVP_Digest(SHA-512) G times in a plain loop, same session.
 Hashing parameters: Dovecot's defaults (SHA-crypt 5000 rounds, BLF-CRYPT cost 5, ARGON2ID t=2 m=64 MiB p=1).
+Rates are guesses over wall-clock time (whole process, best of $REPS runs, interleaved); the last column divides
+by user+system CPU time instead, which other load on the machine does not inflate. Load average at the
+start: $LOAD0; at the end: $(cut -d' ' -f1-3 /proc/loadavg).
 
-| scheme | accounts x guesses | loop, 1 thread (/s) | audit 1 thread (/s) | ratio | audit 2 threads (/s) | ratio per core | 2 vs 1 thread |
-|---|---|---|---|---|---|---|---|
+| scheme | accounts x guesses | loop, 1 thread (/s) | audit 1 thread (/s) | ratio | audit 2 threads (/s) | ratio per core | 2 vs 1 thread | guesses per CPU-second, audit/loop (1 / 2 threads) |
+|---|---|---|---|---|---|---|---|---|
 $rows<!-- /run-passwd$mode -->"
 echo
 echo "$block"

@@ -15,7 +15,20 @@
 #include <string.h>
 #include <time.h>
 
-#define CHUNK 4 /* guesses a task: small, so slow hashes spread over cores */
+/* guesses a task: few for slow hashes, so they spread over the cores; many
+ * for the fast digests, so the shared counters are not touched per guess */
+static size_t chunk_of(enum pwscheme s)
+{
+    switch (s) {
+    case PWS_SSHA512: case PWS_SSHA256: case PWS_SSHA: case PWS_SMD5: case PWS_SHA512:
+    case PWS_SHA256: case PWS_SHA1: case PWS_MD5: case PWS_PLAIN:
+        return 512;
+    case PWS_MD5_CRYPT: case PWS_DES_CRYPT:
+        return 16;
+    default:
+        return 4;
+    }
+}
 
 struct task {
     uint32_t item, from, to;
@@ -133,12 +146,13 @@ uint64_t pwaudit_run(const struct pwaudit_opts *o, struct pwaudit_item *items, s
         it->user = l.s;
         it->nuser = l.n;
         size_t guesses = it->nuser + top;
-        for (size_t from = 0; from < guesses; from += CHUNK) {
+        size_t chunk = chunk_of(it->e.scheme);
+        for (size_t from = 0; from < guesses; from += chunk) {
             if (r.ntasks == cap) {
                 cap = cap ? 2 * cap : 1024;
                 r.tasks = xrealloc(r.tasks, cap * sizeof(*r.tasks));
             }
-            size_t to = from + CHUNK < guesses ? from + CHUNK : guesses;
+            size_t to = from + chunk < guesses ? from + chunk : guesses;
             r.tasks[r.ntasks++] = (struct task){(uint32_t)k, (uint32_t)from, (uint32_t)to};
         }
         total += guesses;

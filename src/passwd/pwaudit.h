@@ -1,10 +1,11 @@
 /*
  * pwaudit - try the likeliest passwords against a batch of stored hashes on
  * all cores: for each account its own guesses (pwcand.h) and then the top-N
- * of the common-password list. Work is split into small (account, guesses)
- * tasks handed out through an atomic counter to a pool of pthreads, so a
- * few slow hashes still keep every core busy; an account stops being tried
- * once a guess matched.
+ * of the common-password list. Work is split into (account, guesses) tasks
+ * (4 guesses for the slow schemes, 512 for the fast digests) handed out
+ * through an atomic counter to a pool of pthreads, so a few slow hashes
+ * still keep every core busy; an account stops being tried once a guess
+ * matched.
  *
  * The caller owns the items (struct pwaudit_item, filled with parsed
  * entries); pwaudit_run() fills their results and calls progress (from the

@@ -2,7 +2,7 @@
 """check_policy.py - mailward's pwhash (src/passwd/pwhash.c, through
 'mailward passwd pwhash') against the pwhash a real Dovecot sent.
 
-  check_policy.py MAILWARD tests/fixtures/policy/*.jsonl
+  check_policy.py MAILWARD tests/fixtures/policy/dovecot-requests.jsonl
 
 Each line of a capture (tests/e2e/capture-policy.sh) holds the request body
 ("json": login, pwhash, ...), Dovecot's settings then ("dovecot_config":

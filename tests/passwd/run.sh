@@ -132,11 +132,12 @@ done <"$tmp/cases"
 printf 'x\n' | "$mw" passwd pwhash --mech md5 --bits 200 >/dev/null 2>&1; expect_rc 2 $? "pwhash bits over the digest"
 printf 'x\n' | "$mw" passwd pwhash --mech whirlpool >/dev/null 2>&1; expect_rc 2 $? "pwhash unknown mech"
 # captured Dovecot policy requests, when another part of the suite recorded them
-if ls "$top"/tests/fixtures/policy/*.jsonl >/dev/null 2>&1; then
-    python3 "$top/tests/passwd/check_policy.py" "$mw" "$top"/tests/fixtures/policy/*.jsonl && ok ||
-        bad "pwhash vs captured Dovecot requests"
+if ls "$top"/tests/fixtures/policy/dovecot-*.jsonl >/dev/null 2>&1; then
+    python3 "$top/tests/passwd/check_policy.py" "$mw" "$top"/tests/fixtures/policy/dovecot-*.jsonl >"$tmp/policy" 2>&1 &&
+        ok || bad "pwhash vs captured Dovecot requests: $(tail -5 "$tmp/policy")"
+    grep -q ' 0 mismatched' "$tmp/policy" && ok || bad "pwhash vs captured Dovecot requests"
 else
-    echo "passwd-cli: no captured Dovecot policy requests (tests/fixtures/policy/*.jsonl) yet: that check skipped"
+    echo "passwd-cli: no captured Dovecot policy requests (tests/fixtures/policy/dovecot-*.jsonl): that check skipped"
 fi
 
 # --- audit
