@@ -48,17 +48,24 @@ static void serve_help(FILE *f, const char *cmd)
 "                       Postfix policy listener (default 127.0.0.1:8428;\n"
 "                       empty turns it off)\n"
 "  --state-dir DIR      state directory (default /var/lib/mailward)\n"
+"  --follow FILE        tail the mail log FILE into the same detectors\n"
+"                       (repeatable; survives rotation; from its end unless\n"
+"                       --follow-from-start): for servers without policy\n"
+"                       hooks (Exim, Courier, Postfix without the policy\n"
+"                       service); not together with the Dovecot hook for the\n"
+"                       same logins, which would count each twice\n"
+"  --follow-from-start  read followed files from their start (replay)\n"
 "  --set KEY=VALUE      any config key (repeatable)\n"
 "  -h, --help           this help\n"
 "\n"
-"Signals: SIGHUP re-reads --config (decision settings; listeners need a\n"
-"restart); SIGTERM and SIGINT save the baselines and stop.\n"
+"Signals: SIGHUP re-reads --config (decision settings; listeners and\n"
+"--follow need a restart); SIGTERM and SIGINT save the baselines and stop.\n"
 "The admin token is generated into STATE_DIR/admin.token on first start;\n"
 "'mailward ctl' uses it. See docs/serve.md for the Dovecot and Postfix\n"
 "settings (docs/examples/).\n");
 }
 
-enum { OPT_CONFIG = 1000, OPT_HTTP, OPT_POSTFIX, OPT_STATE, OPT_SET, OPT_DOCS };
+enum { OPT_CONFIG = 1000, OPT_HTTP, OPT_POSTFIX, OPT_STATE, OPT_SET, OPT_DOCS, OPT_FOLLOW, OPT_FOLLOW_START };
 
 static int parse_args(int argc, char **argv, struct serve_config *c, const char **config_path, int *docs)
 {
@@ -66,6 +73,7 @@ static int parse_args(int argc, char **argv, struct serve_config *c, const char 
         {"config", required_argument, NULL, OPT_CONFIG}, {"http", required_argument, NULL, OPT_HTTP},
         {"postfix", required_argument, NULL, OPT_POSTFIX}, {"state-dir", required_argument, NULL, OPT_STATE},
         {"set", required_argument, NULL, OPT_SET},       {"docs", no_argument, NULL, OPT_DOCS},
+        {"follow", required_argument, NULL, OPT_FOLLOW}, {"follow-from-start", no_argument, NULL, OPT_FOLLOW_START},
         {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0}};
     const char *cmd = argv[0];
     /* the file first, then the options over it, whatever their order */
@@ -73,6 +81,10 @@ static int parse_args(int argc, char **argv, struct serve_config *c, const char 
         const char *key, *value;
     } sets[64];
     int nsets = 0;
+    /* --follow FILE, repeated: one comma-separated follow list (it replaces
+     * the config file's, as other options do) */
+    const char *follows[64];
+    int nfollows = 0;
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -94,6 +106,18 @@ static int parse_args(int argc, char **argv, struct serve_config *c, const char 
         case OPT_HTTP: key = "http"; break;
         case OPT_POSTFIX: key = "postfix"; break;
         case OPT_STATE: key = "state_dir"; break;
+        case OPT_FOLLOW:
+            if (!*optarg || strchr(optarg, ',')) {
+                fprintf(stderr, "mailward %s: --follow wants one file name (without a comma)\n", cmd);
+                return -1;
+            }
+            if (nfollows == 64) {
+                fprintf(stderr, "mailward %s: too many --follow files\n", cmd);
+                return -1;
+            }
+            follows[nfollows++] = optarg;
+            continue;
+        case OPT_FOLLOW_START: key = "follow_from_start"; optarg = "yes"; break;
         case OPT_SET: {
             char *eq = strchr(optarg, '=');
             if (!eq) {
@@ -131,6 +155,26 @@ static int parse_args(int argc, char **argv, struct serve_config *c, const char 
             fprintf(stderr, "mailward %s: %s\n", cmd, err);
             return -1;
         }
+    if (nfollows) {
+        size_t len = 0;
+        for (int i = 0; i < nfollows; i++)
+            len += strlen(follows[i]) + 1;
+        char *list = malloc(len);
+        if (!list)
+            return -1;
+        size_t at = 0;
+        for (int i = 0; i < nfollows; i++) {
+            size_t n = strlen(follows[i]);
+            memcpy(list + at, follows[i], n);
+            at += n;
+            list[at++] = ',';
+        }
+        list[at - 1] = 0; /* the last comma */
+        int r = config_set(c, "follow", list, err, sizeof(err));
+        free(list);
+        if (r < 0)
+            return -1;
+    }
     return 0;
 }
 

@@ -632,7 +632,6 @@ int daemon_run(const struct serve_config *cfg, const char *config_path)
     event_free(tick);
     rc = 0;
 out:
-    follow_free(d.follow); /* before the serve it feeds and the loop its timer is on */
     httpd_free(d.http);
     if (d.pf)
         evconnlistener_free(d.pf);
@@ -642,6 +641,7 @@ out:
         unlink(d.unix_path);
     actions_destroy(d.actions); /* finishes queued actions (action_flush seconds at most) */
     serve_free(d.serve);
+    follow_free(d.follow); /* after the serve (its findings point at the file names), before the loop */
     if (d.base)
         event_base_free(d.base);
     store_close(d.store);

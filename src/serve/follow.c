@@ -29,6 +29,7 @@
 #define OLD_QUIET_US 2000000          /* a rotated-away file is closed after 2 s without new bytes */
 #define COUNT_LINES_MAX (64u << 20)   /* lines of an existing file counted at startup up to this size */
 #define WARN_EVERY_S 60               /* after the first, one warning of a sort a minute per file */
+#define HEAD_MAX 64                   /* first bytes of a file remembered to see it rewritten */
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -55,6 +56,8 @@ struct tail {
     bool lineno_known;    /* false: the file was too large to count its lines at startup */
     struct logline_clock clock;
     int64_t last_data_us; /* old tail: when bytes last came */
+    char head[HEAD_MAX];  /* the file's first bytes: other ones after a copytruncate refilled it */
+    size_t nhead;
 };
 
 struct ffile {
@@ -144,6 +147,7 @@ static void tail_reset(struct follow *f, struct tail *t)
     t->skipping = t->skip_quiet = false;
     t->lineno = 0;
     t->lineno_known = true;
+    t->nhead = 0;
     /* the year of classic syslog stamps from the clock: stepped back when
      * the first line's month lies after this month (a file from last year) */
     logline_clock_init(&t->clock, 0, time(NULL), true, f->tz_min);
@@ -348,6 +352,33 @@ static bool open_cur(struct follow *f, struct ffile *ff, bool at_end)
     return true;
 }
 
+/* was the file truncated since the last look? Its size below what was read
+ * (copytruncate), or, when the writer refilled it past that within one
+ * poll, its first bytes not the ones seen before (a new first line) */
+static bool truncated(struct tail *t)
+{
+    struct stat st;
+    if (fstat(t->fd, &st) < 0)
+        return false;
+    uint64_t size = (uint64_t)st.st_size;
+    if (size < t->pos || size < t->nhead)
+        return true;
+    size_t want = size < HEAD_MAX ? (size_t)size : HEAD_MAX;
+    if (!want)
+        return false;
+    char now[HEAD_MAX];
+    ssize_t r = pread(t->fd, now, want, 0);
+    if (r <= 0)
+        return false;
+    if (t->nhead && memcmp(now, t->head, t->nhead < (size_t)r ? t->nhead : (size_t)r))
+        return true;
+    if ((size_t)r > t->nhead) {
+        memcpy(t->head, now, (size_t)r);
+        t->nhead = (size_t)r;
+    }
+    return false;
+}
+
 /* one name: rotation, truncation, new bytes; true if more is waiting */
 static bool poll_file(struct follow *f, struct ffile *ff, int64_t now_us)
 {
@@ -365,8 +396,7 @@ static bool poll_file(struct follow *f, struct ffile *ff, int64_t now_us)
     if (ff->cur.fd < 0 && !open_cur(f, ff, false))
         return backlog;
     struct tail *t = &ff->cur;
-    struct stat st;
-    if (fstat(t->fd, &st) == 0 && (uint64_t)st.st_size < t->pos) {
+    if (truncated(t)) {
         /* copytruncate: the writer goes on at the start of the same file */
         say(f, "info", "follow %s: truncated (copytruncate?); reading it from its start", ff->path);
         if (lseek(t->fd, 0, SEEK_SET) < 0) {

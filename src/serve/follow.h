@@ -17,7 +17,9 @@
  * and a new file under the name is seen by the inode: the old file is read
  * to its end (and a little longer, for lines its writer adds before it
  * reopens), then the new one from its start; a copytruncate is seen by the
- * size shrinking below what was read: reading starts again at 0. A line
+ * size shrinking below what was read, or by the file's first 64 bytes
+ * changing (refilled past that size before the next poll): reading starts
+ * again at 0. A line
  * longer than FOLLOW_MAX_LINE, a line holding NUL bytes (binary junk) and a
  * line without a timestamp are skipped with a warning "FILE:LINE: what"
  * (the first of each sort, then at most one a minute per file, with a
