@@ -12,7 +12,8 @@ history present at startup not replayed; a partial line written in two
 parts parsed once complete; rename rotation (lines the writer still adds
 to the renamed file read too); copytruncate (also refilled at once);
 a missing file picked up when it appears; binary junk and a 2 MB line
-warned about, not a crash; the one-time double-counting warning when
+warned about, not a crash; a success from a banned address flagging the
+account; the one-time double-counting warning when
 Dovecot reports arrive too; --follow-from-start replaying history; SIGTERM.
 
 Usage: follow.py MAILWARD   (exit 0 if every check passed)
@@ -191,6 +192,18 @@ def run(tmp):
     st, rep = d.dovecot("allow", "198.51.100.1")
     check(st == 200 and rep.get("status") == -1, f"Dovecot's policy door rejects the banned address ({rep})")
     check("203.0.113.99" not in d.bans(), "history present at startup not replayed")
+    # a login success logged from the banned address: the account is flagged
+    time.sleep(1.1)  # the login after the ban's second
+    append(log, [f"{stamp()} vm dovecot: imap-login: Login: user=<alice@mailward.test>, method=PLAIN, "
+                 f"rip=198.51.100.1, lip=127.0.0.1, mpid=4242, TLS, session=<fLoginAAAAAAA>"])
+    flagged = False
+    deadline = time.time() + 2
+    while not flagged and time.time() < deadline:
+        r = subprocess.run([MW, "ctl", "--state-dir", d.state, "--url", d.url, "flags"], capture_output=True,
+                           text=True, timeout=10)
+        flagged = "alice@mailward.test" in r.stdout
+        time.sleep(0.1)
+    check(flagged, "a success logged from a banned address flags the account")
 
     # 2. a partial line: written in two parts, parsed once complete
     lines = attack_lines("198.51.100.2", "bob@mailward.test", attempts=10)
