@@ -66,6 +66,15 @@ struct serve_config {
     uint32_t pwhash_truncate;    /* auth_policy_hash_truncate of Dovecot (bits) */
     char *pwhash_mech;           /* auth_policy_hash_mech of Dovecot */
     char *passwords;             /* common-password list: "auto", a path, "" none */
+    /* milter: content traits of the hijack waves (milter.c, serve_content) */
+    char *milter;                /* libmilter listen spec (inet:PORT@ADDR, unix:PATH); "" = off */
+    uint32_t milter_timeout;     /* seconds a milter thread waits for the verdict (then accepts) */
+    size_t milter_body_max;      /* bytes of each body looked at */
+    uint32_t milter_many_rcpts;  /* recipients of one message that count as many */
+    uint32_t content_score_flag; /* an account's content score that flags it */
+    uint32_t content_halflife;   /* seconds in which a content score halves */
+    uint32_t content_subject_user, content_one_link, content_short_link, content_empty_subject,
+        content_many_rcpts;      /* trait weights */
     char *log_level;             /* error, warning, info, debug */
 };
 

@@ -5,6 +5,7 @@
 
 #include "actions.h"
 #include "admin.h"
+#include "milter.h"
 #include "follow.h"
 #include "httpd.h"
 #include "serve.h"
@@ -43,6 +44,7 @@ struct daemon {
     struct serve *serve;
     struct actions *actions;     /* webhook, hook command, nftables (actions.c) */
     struct follow *follow;       /* --follow: logs tailed into the engine (follow.c), or NULL */
+    struct milter *milter;       /* libmilter content door (milter.c), or NULL */
     struct store *store;
     struct asn_table *asn;
     struct pwlist *pwlist;
@@ -612,6 +614,10 @@ int daemon_run(const struct serve_config *cfg, const char *config_path)
             goto out;
         }
     }
+    if (d.cfg.milter && *d.cfg.milter && !(d.milter = milter_start(&d.cfg, d.base, d.serve, err, sizeof(err)))) {
+        fprintf(stderr, "mailward serve: %s\n", err);
+        goto out;
+    }
     struct event *ev_term = evsignal_new(d.base, SIGTERM, on_stop, &d);
     struct event *ev_int = evsignal_new(d.base, SIGINT, on_stop, &d);
     struct event *ev_hup = evsignal_new(d.base, SIGHUP, on_hup, &d);
@@ -632,6 +638,7 @@ int daemon_run(const struct serve_config *cfg, const char *config_path)
     event_free(tick);
     rc = 0;
 out:
+    milter_stop(d.milter); /* waiting milter threads accept; before the serve and the loop it uses */
     httpd_free(d.http);
     if (d.pf)
         evconnlistener_free(d.pf);

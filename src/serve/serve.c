@@ -13,6 +13,7 @@
 #include "../util/outbuf.h"
 #include "../util/xalloc.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,9 @@ struct serve {
     struct serve_metrics m;
     struct weakpw *weak;      /* pwhash against common passwords, or NULL */
     struct ktable *weak_told; /* accounts told weak_password (bounded) */
+    struct ktable *content;   /* content score by account (serve_content; bounded by max_flags) */
+    char held_ids[64][32];    /* queue ids recorded as held lately (milter and policy door alike) */
+    unsigned held_pos;
     bool resync;              /* a ban or flag failed to save: write them all again */
     int64_t last_resync;
     void (*hook)(const char *json, size_t n, void *ctx);
@@ -343,6 +347,7 @@ void serve_free(struct serve *s)
         return;
     weakpw_free(s->weak);
     ktable_free(s->weak_told);
+    ktable_free(s->content);
     engine_free(s->eng);
     guard_free(s->guard);
     free(s->fs);
@@ -631,6 +636,178 @@ void serve_log_event(struct serve *s, const struct mw_event *ev)
     }
 }
 
+/* held_once - true the first time a queue id is recorded as held lately
+ * (the milter and the Postfix policy door may both hold one message);
+ * an empty queue id is always new */
+static bool held_once(struct serve *s, struct mw_slice qid)
+{
+    if (!qid.n)
+        return true;
+    size_t n = qid.n < sizeof(s->held_ids[0]) - 1 ? qid.n : sizeof(s->held_ids[0]) - 1;
+    for (size_t i = 0; i < sizeof(s->held_ids) / sizeof(s->held_ids[0]); i++)
+        if (!strncmp(s->held_ids[i], qid.p, n) && !s->held_ids[i][n])
+            return false;
+    char *slot = s->held_ids[s->held_pos++ % (sizeof(s->held_ids) / sizeof(s->held_ids[0]))];
+    memcpy(slot, qid.p, n);
+    slot[n] = 0;
+    return true;
+}
+
+/* ---- the milter's content traits ---- */
+
+struct cscore {
+    double score;
+    int64_t t_us;          /* last message */
+    uint32_t msgs;         /* messages with a trait counted */
+};
+
+static double decayed(const struct serve *s, const struct cscore *c, int64_t now_us)
+{
+    if (now_us <= c->t_us)
+        return c->score;
+    double hl = s->cfg.content_halflife ? (double)s->cfg.content_halflife : 3600.0;
+    return c->score * exp2(-(double)(now_us - c->t_us) / 1e6 / hl);
+}
+
+/* eviction: the account with the lowest score now goes first */
+static double cscore_value(const void *v, void *ctx)
+{
+    const struct serve *s = ctx;
+    return decayed(s, v, (int64_t)s->now_s * 1000000);
+}
+
+static uint32_t content_weight(const struct serve_config *c, const struct content_traits *t)
+{
+    uint32_t w = 0;
+    if (t->subject_is_user)
+        w += c->content_subject_user;
+    if (t->body_one_link)
+        w += c->content_one_link;
+    else if (t->body_short_link)
+        w += c->content_short_link;
+    if (!w)
+        return 0; /* an empty subject or many recipients alone: photos, mailing lists */
+    if (t->subject_empty)
+        w += c->content_empty_subject;
+    if (c->milter_many_rcpts && t->rcpts >= c->milter_many_rcpts)
+        w += c->content_many_rcpts;
+    return w;
+}
+
+static uint64_t content_finding(struct serve *s, const struct content_envelope *env, const char *traits,
+                                double score, uint32_t msgs)
+{
+    struct outbuf ob;
+    outbuf_init(&ob, 512);
+    struct mw_time t;
+    time_of((int64_t)s->now_s * 1000000, &t);
+    outbuf_puts(&ob, "{\"kind\":\"content_traits\",\"detected_at\":\"");
+    event_write_time(&ob, &t);
+    outbuf_puts(&ob, "\",\"severity\":\"high\",\"ips\":[");
+    if (env->client && *env->client)
+        outbuf_put_json_string(&ob, env->client, strlen(env->client));
+    outbuf_puts(&ob, "],\"accounts\":[");
+    outbuf_put_json_string(&ob, env->account, strlen(env->account));
+    outbuf_puts(&ob, "],\"evidence\":{\"traits\":");
+    outbuf_put_json_string(&ob, traits, strlen(traits));
+    outbuf_puts(&ob, ",\"score\":");
+    outbuf_put_u64(&ob, (uint64_t)(score + 0.5));
+    outbuf_puts(&ob, ",\"messages\":");
+    outbuf_put_u64(&ob, msgs);
+    if (env->queue_id && *env->queue_id) {
+        outbuf_puts(&ob, ",\"queue_id\":");
+        outbuf_put_json_string(&ob, env->queue_id, strlen(env->queue_id));
+    }
+    outbuf_puts(&ob, "},\"summary\":\"the account sends mail with the content traits of the hijack waves "
+                     "(Subject = user name, a one-link body): flagged, its mail held\"}");
+    outbuf_putc(&ob, 0);
+    uint64_t id = 0;
+    if (store_put_finding(s->st, &id, s->now_s, "content_traits", ob.p) < 0)
+        store_failed(s, "save content finding");
+    s->m.findings++;
+    if (s->hook)
+        s->hook(ob.p, ob.len - 1, s->hook_ctx);
+    outbuf_free(&ob);
+    return id;
+}
+
+enum content_verdict serve_content(struct serve *s, int64_t now_us, const struct content_traits *t,
+                                   const struct content_envelope *env, char *reason, size_t cap)
+{
+    set_now(s, now_us);
+    if (cap)
+        reason[0] = 0;
+    const char *account = env->account ? env->account : "";
+    struct mw_slice acct = MW_SLICE(account, strlen(account));
+    if (!acct.n) {
+        s->m.milter_accept++;
+        return CONTENT_ACCEPT;
+    }
+    char traits[GUARD_REASON_MAX];
+    content_traits_text(t, s->cfg.milter_many_rcpts, traits, sizeof(traits));
+    uint32_t w = content_weight(&s->cfg, t);
+    double score = 0;
+    uint32_t msgs = 0;
+    if (w) {
+        if (!s->content)
+            s->content = ktable_create(s->cfg.max_flags, sizeof(struct cscore), cscore_value, s);
+        char key[64];
+        size_t kl = guard_key(key, acct.p, acct.n);
+        bool fresh;
+        struct cscore *c = ktable_put(s->content, key, kl, &fresh);
+        c->score = decayed(s, c, now_us) + w;
+        c->t_us = now_us;
+        c->msgs++;
+        score = c->score;
+        msgs = c->msgs;
+        log_msg(s, "debug", "content: %s: %s (+%u, score %.1f)", account, traits, w, score);
+    }
+    struct guard_flag *fl = guard_flagged(s->guard, acct);
+    if (!fl && w && score >= (double)s->cfg.content_score_flag) {
+        uint64_t id = content_finding(s, env, traits, score, msgs);
+        char why[GUARD_REASON_MAX];
+        snprintf(why, sizeof(why), "content of the hijack waves: %s (score %.0f >= %u)", traits, score,
+                 s->cfg.content_score_flag);
+        add_flag(s, acct, "content_traits", id, why);
+        s->m.content_flags++;
+        audit(s, "milter", acct, "flag", why);
+        fl = guard_flagged(s->guard, acct);
+    }
+    if (!fl) {
+        s->m.milter_accept++;
+        return CONTENT_ACCEPT;
+    }
+    enum content_verdict v = CONTENT_QUARANTINE;
+    const char *act = "hold";
+    if (s->cfg.flagged_action == FLAGGED_DEFER) {
+        v = CONTENT_TEMPFAIL;
+        act = "defer";
+        s->m.milter_defer++;
+    } else if (s->cfg.flagged_action == FLAGGED_REJECT) {
+        v = CONTENT_REJECT;
+        act = "reject";
+        s->m.milter_reject++;
+    } else {
+        s->m.milter_quarantine++;
+    }
+    snprintf(reason, cap, "mailward: account flagged (%s)", fl->kind);
+    const char *qid = env->queue_id ? env->queue_id : "";
+    if (v == CONTENT_QUARANTINE && held_once(s, MW_SLICE(qid, strlen(qid)))) {
+        struct store_held h = {0};
+        h.time = s->now_s;
+        snprintf(h.account, sizeof(h.account), "%s", account);
+        snprintf(h.queue_id, sizeof(h.queue_id), "%.30s", qid);
+        snprintf(h.sender, sizeof(h.sender), "%.250s", env->sender ? env->sender : "");
+        h.recipients = t->rcpts;
+        snprintf(h.reason, sizeof(h.reason), "%s", fl->reason);
+        if (store_add_held(s->st, &h) < 0)
+            store_failed(s, "save held message");
+        fl->held++;
+    }
+    audit(s, "milter", acct, act, w ? traits : fl->reason);
+    return v;
+}
+
 static const char *held_text(const struct serve *s)
 {
     switch (s->cfg.flagged_action) {
@@ -702,7 +879,7 @@ size_t serve_postfix(struct serve *s, int64_t now_us, struct pf_session *ps, con
         s->m.postfix_reject++;
     /* the message is recorded once, at END-OF-MESSAGE (queue id and count
      * known); a client that gives up before it queued nothing */
-    if (r->state == PFPOL_STATE_EOM) {
+    if (r->state == PFPOL_STATE_EOM && held_once(s, r->queue_id)) {
         struct store_held h = {0};
         h.time = s->now_s;
         snprintf(h.account, sizeof(h.account), "%.*s", (int)acct.n, acct.p);
@@ -780,6 +957,11 @@ int serve_release(struct serve *s, int64_t now_us, const char *account)
 {
     struct mw_slice a = MW_SLICE(account, strlen(account));
     int rc = guard_release(s->guard, a);
+    if (s->content) {
+        /* a released account starts over (its old score would flag it again) */
+        char key[64];
+        ktable_remove(s->content, key, guard_key(key, a.p, a.n));
+    }
     if (rc == 1) {
         if (store_del_flag(s->st, account) < 0) {
             store_failed(s, "delete flag");

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "dovecot_policy.h"
 #include "guard.h"
+#include "milter_traits.h"
 #include "postfix_policy.h"
 #include "store.h"
 
@@ -42,6 +43,9 @@ struct serve_metrics {
     uint64_t dovecot_allow, dovecot_reject, dovecot_delay, dovecot_report_ok, dovecot_report_fail,
         dovecot_bad, postfix_requests, postfix_dunno, postfix_hold, postfix_defer, postfix_reject,
         postfix_bad, findings, bans_added, flags_added, stale_notices, weak_passwords, store_errors;
+    /* milter (serve_content counts its decisions; milter.c copies the rest here) */
+    uint64_t milter_accept, milter_quarantine, milter_defer, milter_reject, content_flags, milter_unauth,
+        milter_timeouts, milter_queue_full;
     /* actions (actions.c counts them; the daemon copies them here on its timer) */
     uint64_t webhook_sent, webhook_retries, webhook_failed, webhook_dropped, hooks_run, hooks_failed, hooks_dropped,
         nft_updates, nft_failed, nft_dropped;
@@ -77,6 +81,33 @@ size_t serve_postfix(struct serve *s, int64_t now_us, struct pf_session *ps, con
  * when logins also arrive from Dovecot (or submissions from Postfix):
  * both doors and the log would count each login twice. */
 void serve_log_event(struct serve *s, const struct mw_event *ev);
+
+/* what the milter does with a message: accept it, put it into Postfix's
+ * hold queue (smfi_quarantine), tempfail or reject it (flagged_action) */
+enum content_verdict { CONTENT_ACCEPT = 0, CONTENT_QUARANTINE, CONTENT_TEMPFAIL, CONTENT_REJECT };
+
+/* the envelope of a message the milter judged (strings may be "") */
+struct content_envelope {
+    const char *account;      /* {auth_authen} */
+    const char *queue_id;     /* macro i */
+    const char *sender;       /* MAIL FROM */
+    const char *client;       /* the client's address */
+};
+
+/* serve_content - the content traits of one authenticated message (see
+ * milter_traits.h): their weights (content_* keys; an empty subject and
+ * many recipients count only with another trait) are added to the
+ * account's content score (a bounded table of max_flags accounts, halving
+ * every content_halflife seconds). When the score reaches
+ * content_score_flag the account is flagged (kind content_traits, a
+ * finding stored and sent to the actions, the reason naming the traits).
+ * A flagged account's message (flagged now or before, by anything) gets
+ * flagged_action: CONTENT_QUARANTINE for hold (recorded as held, once per
+ * queue id even if the Postfix policy door holds it too), TEMPFAIL for
+ * defer, REJECT for reject; reason (NUL-terminated) says why. Everything
+ * else is CONTENT_ACCEPT. Call it on the event loop only. */
+enum content_verdict serve_content(struct serve *s, int64_t now_us, const struct content_traits *t,
+                                   const struct content_envelope *env, char *reason, size_t cap);
 
 /* administration: 1 done, 0 nothing to do, -1 bad argument / store error */
 int serve_unban(struct serve *s, const char *key);
