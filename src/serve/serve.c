@@ -765,7 +765,7 @@ enum content_verdict serve_content(struct serve *s, int64_t now_us, const struct
     struct guard_flag *fl = guard_flagged(s->guard, acct);
     if (!fl && w && score >= (double)s->cfg.content_score_flag) {
         uint64_t id = content_finding(s, env, traits, score, msgs);
-        char why[GUARD_REASON_MAX];
+        char why[GUARD_REASON_MAX + 64]; /* the traits' text is far shorter; the flag keeps GUARD_REASON_MAX */
         snprintf(why, sizeof(why), "content of the hijack waves: %s (score %.0f >= %u)", traits, score,
                  s->cfg.content_score_flag);
         add_flag(s, acct, "content_traits", id, why);

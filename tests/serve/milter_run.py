@@ -228,6 +228,8 @@ def run(top):
     check(m.get('mailward_milter_failopen_total{reason="timeout"}') == 0, "metrics: no timeouts")
     rc = d.stop()
     check(rc == 0, "SIGTERM: exit 0")
+    log = open(d.log_path).read()
+    check("Sanitizer" not in log and "runtime error" not in log, "no sanitizer report (ASan/UBSan builds)")
 
     # a unix socket, a config file, SIGHUP
     state = os.path.join(top, "b")
@@ -256,6 +258,7 @@ def run(top):
     log = open(d.log_path).read()
     check("stopped by itself" not in log, "libmilter did not take a signal meant for the daemon")
     check("evil.example" not in log, "no message body in the log")
+    check("Sanitizer" not in log and "runtime error" not in log, "no sanitizer report (ASan/UBSan builds)")
 
 
 if __name__ == "__main__":
