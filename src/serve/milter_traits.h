@@ -7,7 +7,7 @@
  * them into a score on the event loop, and tests/unit/test_milter.c tests
  * both without sockets.
  *
- * The waves (/work/shared/THREATS.md): a hijacked account mails each of its
+ * The waves (the project's threat notes, THREATS.md): a hijacked account mails each of its
  * contacts a message whose Subject is the account's own user name and whose
  * body is one link. Traits:
  *   subject_is_user  Subject (RFC 2047 decoded, trimmed) equals the login,
