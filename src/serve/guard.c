@@ -198,6 +198,15 @@ static void forget_bits(struct guard *g, const char *k, size_t kl)
         (*slot)--;
 }
 
+bool guard_has_ban(struct guard *g, const char *key)
+{
+    char k[IPADDR_CIDRLEN];
+    unsigned bits;
+    bool v4;
+    int kl = norm_key(key, strlen(key), k, &bits, &v4);
+    return kl >= 0 && ktable_get(g->bans, k, (size_t)kl) != NULL;
+}
+
 int guard_unban(struct guard *g, const char *key)
 {
     char k[IPADDR_CIDRLEN];

@@ -89,6 +89,8 @@ void guard_report(struct guard *g, int64_t now, struct mw_slice ip, struct mw_sl
 /* bans: key is an address ("192.0.2.7", "2001:db8::1") or a network
  * ("192.0.2.0/24"); it is normalised. -1 if key is neither. */
 int guard_ban(struct guard *g, const char *key, const struct guard_ban *b);
+/* guard_has_ban - this exact address or network is banned (expired or not) */
+bool guard_has_ban(struct guard *g, const char *key);
 /* guard_unban - 1 removed, 0 not banned, -1 bad key */
 int guard_unban(struct guard *g, const char *key);
 /* guard_banned - the ban covering ip (itself or a banned network), if any */

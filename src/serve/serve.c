@@ -24,6 +24,22 @@
 #define FINDING_SAVE_S 10     /* a changing finding's JSON is saved at most this often */
 #define BASELINE_BLOB "baselines"
 
+/* Dovecot asks twice when auth_policy_check_after_auth is on: before the
+ * password check and after a successful one. A refusal of a login whose
+ * first check we allowed is the second check: the password was right. */
+struct inflight {
+    int64_t t;
+    uint32_t allowed;
+};
+
+static double inflight_score(const void *v, void *ctx)
+{
+    (void)ctx;
+    return (double)((const struct inflight *)v)->t;
+}
+
+#define INFLIGHT_CAP 8192   /* logins between their first check and their report */
+
 /* what serve did with each engine finding so far */
 struct fstate {
     uint64_t store_id;
@@ -47,6 +63,7 @@ struct serve {
     struct serve_metrics m;
     struct weakpw *weak;      /* pwhash against common passwords, or NULL */
     struct ktable *weak_told; /* accounts told weak_password (bounded) */
+    struct ktable *inflight;  /* logins allowed by a first check, until their report */
     struct ktable *content;   /* content score by account (serve_content; bounded by max_flags) */
     char held_ids[64][32];    /* queue ids recorded as held lately (milter and policy door alike) */
     unsigned held_pos;
@@ -217,12 +234,14 @@ static void on_finding(const struct finding *f, bool final, void *ctx)
             add_ban(s, f->ips.items[fs->ips_done], f, fs->store_id);
         /* networks only where the detector found no logins of their own
          * (it registered them as attacking) */
-        for (; fs->nets_done < f->networks.n; fs->nets_done++) {
+        /* a network may be registered after the finding named it: look at
+         * all of them each time (a spray's networks are few) */
+        for (size_t i = 0; i < f->networks.n; i++) {
             char key[80];
-            int kl = snprintf(key, sizeof(key), "net:%s", f->networks.items[fs->nets_done]);
+            int kl = snprintf(key, sizeof(key), "net:%s", f->networks.items[i]);
             const struct finding *by = engine_attacker_of(s->eng, key, (size_t)kl);
-            if (by && by->id == f->id)
-                add_ban(s, f->networks.items[fs->nets_done], f, fs->store_id);
+            if (by && by->id == f->id && !guard_has_ban(s->guard, f->networks.items[i]))
+                add_ban(s, f->networks.items[i], f, fs->store_id);
         }
     }
     if (flags_of(f->kind)) {
@@ -297,7 +316,7 @@ struct serve *serve_create(const struct serve_config *cfg, struct store *st, con
      * then 3/4 of the rest to the detectors, 1/4 to the guard's windows */
     struct guard_config gc;
     guard_cfg(cfg, 0, &gc);
-    size_t fixed = guard_memory_for(&gc);
+    size_t fixed = guard_memory_for(&gc) + ktable_size(INFLIGHT_CAP, sizeof(struct inflight));
     if (fixed + (8u << 20) > cfg->max_memory) {
         snprintf(err, errlen, "max_memory %zu leaves too little for the detectors after max_bans and max_flags "
                  "(%zu bytes): raise max_memory or lower them", cfg->max_memory, fixed);
@@ -318,6 +337,7 @@ struct serve *serve_create(const struct serve_config *cfg, struct store *st, con
     guard_cfg(cfg, keys, &gc);
     s->guard = guard_create(&gc);
     s->eng = engine_create(&ec, on_finding, s);
+    s->inflight = ktable_create(INFLIGHT_CAP, sizeof(struct inflight), inflight_score, NULL);
     outbuf_init(&s->ob, 1 << 16);
     struct store_load_cb cb = {load_ban, load_flag, s};
     if (store_load(st, &cb) < 0) {
@@ -347,6 +367,7 @@ void serve_free(struct serve *s)
         return;
     weakpw_free(s->weak);
     ktable_free(s->weak_told);
+    ktable_free(s->inflight);
     ktable_free(s->content);
     engine_free(s->eng);
     guard_free(s->guard);
@@ -493,6 +514,20 @@ static void stale_notice(struct serve *s, const struct dovecot_req *r, uint32_t 
             r->login.p, (int)r->remote.n, r->remote.p, failures);
 }
 
+static size_t inflight_key(char out[64], const struct dovecot_req *r)
+{
+    char buf[600];
+    int n;
+    if (r->session_id.n)
+        n = snprintf(buf, sizeof(buf), "s%.*s", (int)(r->session_id.n > 200 ? 200 : r->session_id.n),
+                     r->session_id.p);
+    else
+        n = snprintf(buf, sizeof(buf), "a%.*s|%.*s|%.*s", (int)(r->remote.n > 64 ? 64 : r->remote.n), r->remote.p,
+                     (int)(r->login.n > 256 ? 256 : r->login.n), r->login.p,
+                     (int)(r->pwhash.n > 128 ? 128 : r->pwhash.n), r->pwhash.p);
+    return guard_key(out, buf, (size_t)(n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1));
+}
+
 size_t serve_dovecot(struct serve *s, int64_t now_us, const struct dovecot_req *r, char *reply, size_t cap)
 {
     set_now(s, now_us);
@@ -500,10 +535,22 @@ size_t serve_dovecot(struct serve *s, int64_t now_us, const struct dovecot_req *
         struct guard_decision d;
         guard_login(s->guard, s->now_s, r->remote, r->login, r->pwhash, &d);
         char msg[200] = "";
+        char ik[64];
+        size_t ikl = inflight_key(ik, r);
+        struct inflight *in = ktable_get(s->inflight, ik, ikl);
         if (d.verdict == GUARD_REJECT) {
             s->m.dovecot_reject++;
             snprintf(msg, sizeof(msg), "blocked: %s %s", d.ban.kind, d.key);
             audit(s, "dovecot", r->remote, "reject", msg);
+            if (in && in->allowed && now_us - in->t < 300 * 1000000LL && s->cfg.flag_banned_success && r->login.n) {
+                /* the second check of a login whose password was right */
+                char why[GUARD_REASON_MAX];
+                snprintf(why, sizeof(why), "the right password from %s, banned for %s", d.key, d.ban.kind);
+                add_flag(s, r->login, "account_takeover", d.ban.finding, why);
+                audit(s, "dovecot", r->login, "flag", why);
+            }
+            if (in)
+                ktable_remove(s->inflight, ik, ikl);
         } else if (d.verdict == GUARD_DELAY) {
             s->m.dovecot_delay++;
             snprintf(msg, sizeof(msg), "delayed %ds: %s", d.status, d.why);
@@ -511,10 +558,20 @@ size_t serve_dovecot(struct serve *s, int64_t now_us, const struct dovecot_req *
         } else {
             s->m.dovecot_allow++;
         }
+        if (d.verdict != GUARD_REJECT) {
+            in = ktable_put(s->inflight, ik, ikl, NULL);
+            in->t = now_us;
+            in->allowed++;
+        }
         /* Dovecot shows msg to the client on reject: keep it generic there */
         return dovecot_reply(reply, cap, d.status, d.verdict == GUARD_REJECT ? "Authentication failed" : "");
     }
-    /* report: the outcome of an authentication */
+    /* report: the outcome of an authentication; the login is no longer in flight */
+    {
+        char ik[64];
+        size_t ikl = inflight_key(ik, r);
+        ktable_remove(s->inflight, ik, ikl);
+    }
     if (r->policy_reject) {
         /* we refused it: the password was never checked, nothing to learn */
         return dovecot_reply(reply, cap, 0, "");

@@ -345,6 +345,28 @@ static void test_serve_brute_and_takeover(void **state)
     assert_int_equal(dovecot(f->s, t + 61 * SEC, DOVECOT_ALLOW, "203.0.113.9", "x", "1", 0), 0);
 }
 
+/* Dovecot's second check (auth_policy_check_after_auth) refused: the
+ * password was right, from a banned address: the account is flagged */
+static void test_serve_after_auth_refusal(void **state)
+{
+    struct fixture *f = *state;
+    int64_t t = T0;
+    assert_int_equal(dovecot(f->s, t, DOVECOT_ALLOW, "192.0.2.99", "frank", "abcd", 0), 0);
+    assert_int_equal(serve_ban(f->s, t, "192.0.2.0/24", 600), 1);
+    /* same session (dovecot() derives the session from the time) */
+    assert_int_equal(dovecot(f->s, t, DOVECOT_ALLOW, "192.0.2.99", "frank", "abcd", 0), -1);
+    assert_non_null(guard_flagged(serve_guard(f->s), S("frank")));
+    /* a first check refused (no earlier allow) flags nobody */
+    assert_int_equal(dovecot(f->s, t + SEC, DOVECOT_ALLOW, "192.0.2.98", "grace", "abcd", 0), -1);
+    assert_null(guard_flagged(serve_guard(f->s), S("grace")));
+    /* an allowed login whose report came (wrong password), then a refused retry: nobody */
+    assert_int_equal(dovecot(f->s, t + 2 * SEC, DOVECOT_ALLOW, "198.51.100.77", "heidi", "0001", 0), 0);
+    dovecot(f->s, t + 2 * SEC, DOVECOT_REPORT, "198.51.100.77", "heidi", "0001", 0);
+    assert_int_equal(serve_ban(f->s, t + 2 * SEC, "198.51.100.77", 600), 1);
+    assert_int_equal(dovecot(f->s, t + 2 * SEC, DOVECOT_ALLOW, "198.51.100.77", "heidi", "0001", 0), -1);
+    assert_null(guard_flagged(serve_guard(f->s), S("heidi")));
+}
+
 static void test_serve_stale_not_banned(void **state)
 {
     struct fixture *f = *state;
@@ -477,6 +499,7 @@ int main(void)
         cmocka_unit_test(test_guard_delays),
         cmocka_unit_test_setup_teardown(test_serve_brute_and_takeover, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serve_stale_not_banned, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_serve_after_auth_refusal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serve_spray_vs_office, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serve_cleartext, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serve_weak_passwords, setup, teardown),
