@@ -27,7 +27,8 @@ void content_msg_init(struct content_msg *m, size_t body_max)
 {
     memset(m, 0, sizeof(*m));
     m->body_max = body_max;
-    m->body = xmalloc(body_max ? body_max : 1);
+    /* the buffer comes with the first body chunk (unauthenticated
+     * connections never need one) */
 }
 
 void content_msg_free(struct content_msg *m)
@@ -74,10 +75,13 @@ void content_msg_header(struct content_msg *m, const char *name, const char *val
 void content_msg_body(struct content_msg *m, const unsigned char *p, size_t n)
 {
     m->body_total += n;
+    if (!m->body && m->body_max)
+        m->body = xmalloc(m->body_max);
     size_t room = m->body_max - m->body_n;
     if (n > room)
         n = room;
-    memcpy(m->body + m->body_n, p, n);
+    if (n)
+        memcpy(m->body + m->body_n, p, n);
     m->body_n += n;
 }
 
@@ -87,7 +91,7 @@ void content_msg_traits(const struct content_msg *m, struct content_traits *t)
     t->rcpts = m->rcpts;
     t->subject_empty = !m->has_subject || !m->subject[0];
     t->subject_is_user = m->has_subject && content_subject_is_user(m->subject, m->account, m->sender);
-    content_body(m->ctype, m->cte, m->body, m->body_n, t);
+    content_body(m->ctype, m->cte, m->body ? m->body : "", m->body_n, t);
     if (m->body_total > m->body_n) {
         t->truncated = true;
         t->body_one_link = t->body_short_link = false;

@@ -27,7 +27,8 @@
  *
  * struct content_msg collects one message (bounded: the body buffer never
  * grows past body_max; the Subject is cut at CONTENT_SUBJECT_MAX).
- * content_msg_init/content_msg_free own its memory; content_msg_reset
+ * content_msg_init/content_msg_free own its memory (the body buffer is
+ * allocated with the first body chunk); content_msg_reset
  * starts the next message of the same connection. Nothing here logs, and
  * the body never leaves this module: only the traits do.
  */
