@@ -301,6 +301,7 @@ static const struct metric metrics[] = {
     {"mailward_bans_added_total", "", "addresses and networks banned", M(bans_added)},
     {"mailward_flags_added_total", "", "accounts flagged", M(flags_added)},
     {"mailward_stale_password_notices_total", "", "clients found retrying one old password", M(stale_notices)},
+    {"mailward_detector_renewals_total", "", "times the detectors started afresh (max_findings)", M(engine_renewals)},
     {"mailward_weak_password_notices_total", "", "accounts seen logging in with a common password", M(weak_passwords)},
     {"mailward_store_errors_total", "", "failed writes to the state store", M(store_errors)},
     /* milter (milter.c, serve_content) */

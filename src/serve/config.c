@@ -68,6 +68,8 @@ static const struct ckey keys[] = {
      "addresses and networks banned at once (the oldest ban goes first when full)"},
     {"max_flags", C_SIZE, OFF(max_flags), "10000", 16, 100000000, NULL,
      "accounts flagged at once"},
+    {"max_findings", C_SIZE, OFF(max_findings), "20000", 100, 10000000, NULL,
+     "findings the detectors keep in memory; past it they start afresh from their baselines (bans, flags, findings in the store are kept)"},
     {"asn_db", C_STR, OFF(asn_db), "auto", 0, 0, NULL,
      "ASN table (scripts/fetch-geodata.sh): auto finds it, a path, or empty for none"},
     {"max_request", C_SIZE, OFF(max_request), "64K", 1024, 16u << 20, NULL,

@@ -43,6 +43,7 @@ struct serve_config {
     size_t max_memory;           /* cap on the detectors' state */
     size_t max_bans;             /* addresses/networks banned at once */
     size_t max_flags;            /* accounts flagged at once */
+    size_t max_findings;         /* findings the detectors keep before they are renewed */
     char *asn_db;                /* "auto", a path, or "" for none */
     /* limits of the doors */
     size_t max_request;          /* bytes of one HTTP body or Postfix request */

@@ -61,6 +61,7 @@ struct serve {
     int64_t now_s;
     int64_t last_snapshot, last_expire, last_dirty;
     struct serve_metrics m;
+    struct engine_config ec;  /* to renew the engine (serve_renew) */
     struct weakpw *weak;      /* pwhash against common passwords, or NULL */
     struct ktable *weak_told; /* accounts told weak_password (bounded) */
     struct ktable *inflight;  /* logins allowed by a first check, until their report */
@@ -336,6 +337,7 @@ struct serve *serve_create(const struct serve_config *cfg, struct store *st, con
     size_t keys = guard_keys_for_memory(rest / 4);
     guard_cfg(cfg, keys, &gc);
     s->guard = guard_create(&gc);
+    s->ec = ec;
     s->eng = engine_create(&ec, on_finding, s);
     s->inflight = ktable_create(INFLIGHT_CAP, sizeof(struct inflight), inflight_score, NULL);
     outbuf_init(&s->ob, 1 << 16);
@@ -474,6 +476,50 @@ static void set_now(struct serve *s, int64_t now_us)
 {
     s->now_s = now_us / 1000000;
     s->seq++;
+}
+
+/* renew - the detectors' memory of findings grows with every brute-forcer;
+ * past max_findings the engine starts afresh from its saved baselines.
+ * Bans, flags, held mail and findings stay (guard and store); what is
+ * lost is the detectors' half-filled windows, so an attack in progress is
+ * found again from its next attempts. */
+static void renew(struct serve *s)
+{
+    size_t nf = engine_nfindings(s->eng);
+    for (size_t i = 0; i < nf && i < s->nfs; i++)
+        if (s->fs[i].dirty)
+            save_finding(s, engine_finding_at(s->eng, i), &s->fs[i]);
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    if (f) {
+        engine_save_state(s->eng, f);
+        fclose(f);
+    }
+    engine_free(s->eng);
+    free(s->fs);
+    s->fs = NULL;
+    s->nfs = 0;
+    s->eng = engine_create(&s->ec, on_finding, s);
+    if (buf) {
+        FILE *in = fmemopen(buf, n, "r");
+        char why[256];
+        if (in && engine_load_state(s->eng, in, why, sizeof(why)) < 0)
+            log_msg(s, "warning", "renewing the detectors: baselines: %s", why);
+        if (in)
+            fclose(in);
+        free(buf);
+    }
+    s->m.engine_renewals++;
+    log_msg(s, "info", "detectors renewed after %zu findings (max_findings); bans, flags and baselines kept", nf);
+}
+
+/* feed - one event to the detectors */
+static void feed(struct serve *s, const struct mw_event *ev)
+{
+    engine_event(s->eng, ev);
+    if (engine_nfindings(s->eng) >= s->cfg.max_findings)
+        renew(s);
 }
 
 static void audit(struct serve *s, const char *door, struct mw_slice subject, const char *decision,
@@ -640,7 +686,7 @@ size_t serve_dovecot(struct serve *s, int64_t now_us, const struct dovecot_req *
             ev.reason = MW_SLICE_LIT("password_mismatch");
     }
     ev.tls = (int8_t)r->tls;
-    engine_event(s->eng, &ev);
+    feed(s, &ev);
 
     if (n.stale)
         stale_notice(s, r, n.failures);
@@ -676,7 +722,7 @@ void serve_log_event(struct serve *s, const struct mw_event *ev)
                 "(%s): each message is counted twice; follow the log only of a Postfix without the policy "
                 "service", ev->file);
     }
-    engine_event(s->eng, ev);
+    feed(s, ev);
     /* a success from a banned address (banned before this login happened) */
     if ((ev->kind == MW_KIND_AUTH_SUCCESS || ev->kind == MW_KIND_PLAINTEXT_LOGIN) && s->cfg.flag_banned_success &&
         ev->ip.n && ev->account.n) {
@@ -914,13 +960,13 @@ size_t serve_postfix(struct serve *s, int64_t now_us, struct pf_session *ps, con
         ev.kind = MW_KIND_DELIVERY;
         ev.recipient = r->recipient;
         ev.status = MW_SLICE_LIT("submitted");
-        engine_event(s->eng, &ev);
+        feed(s, &ev);
     } else if (r->state == PFPOL_STATE_EOM) {
         ev.kind = MW_KIND_MESSAGE_QUEUED;
         ev.nrcpt = r->recipient_count >= 0 ? (int32_t)(r->recipient_count > INT32_MAX ? INT32_MAX : r->recipient_count)
                                            : (int32_t)ps->rcpts;
         ev.size = r->size;
-        engine_event(s->eng, &ev);
+        feed(s, &ev);
     }
     struct guard_flag *fl = guard_flagged(s->guard, acct);
     if (!fl) {

@@ -42,7 +42,7 @@ struct pf_session {
 struct serve_metrics {
     uint64_t dovecot_allow, dovecot_reject, dovecot_delay, dovecot_report_ok, dovecot_report_fail,
         dovecot_bad, postfix_requests, postfix_dunno, postfix_hold, postfix_defer, postfix_reject,
-        postfix_bad, findings, bans_added, flags_added, stale_notices, weak_passwords, store_errors;
+        postfix_bad, findings, bans_added, flags_added, stale_notices, weak_passwords, engine_renewals, store_errors;
     /* milter (serve_content counts its decisions; milter.c copies the rest here) */
     uint64_t milter_accept, milter_quarantine, milter_defer, milter_reject, content_flags, milter_unauth,
         milter_timeouts, milter_queue_full;

@@ -490,6 +490,32 @@ static void test_serve_weak_passwords(void **state)
     pwlist_close(pl);
 }
 
+/* many brute-forcers: past max_findings the detectors start afresh; bans
+ * made before stay, and brute-forcers after are still found */
+static void test_serve_renewal(void **state)
+{
+    struct fixture *f = *state;
+    char err[200];
+    config_set(&f->cfg, "max_findings", "100", err, sizeof(err));
+    close_serve(f);
+    open_serve(f);
+    int64_t t = T0;
+    for (int b = 0; b < 250; b++) {
+        char ip[32];
+        snprintf(ip, sizeof(ip), "10.%d.%d.1", b / 200, b % 200);
+        for (int i = 0; i < 10; i++) {
+            char pw[16];
+            snprintf(pw, sizeof(pw), "%d-%d", b, i);
+            dovecot(f->s, t, DOVECOT_REPORT, ip, "root", pw, 0);
+            t += SEC / 10;
+        }
+    }
+    assert_true(serve_metrics(f->s)->engine_renewals >= 2);
+    assert_int_equal(dovecot(f->s, t, DOVECOT_ALLOW, "10.0.0.1", "root", "x", 0), -1);   /* the first */
+    assert_int_equal(dovecot(f->s, t, DOVECOT_ALLOW, "10.1.49.1", "root", "x", 0), -1);  /* the last */
+    assert_int_equal(guard_nbans(serve_guard(f->s)), 250);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -503,6 +529,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_serve_spray_vs_office, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serve_cleartext, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serve_weak_passwords, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_serve_renewal, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
