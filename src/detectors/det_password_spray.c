@@ -255,7 +255,11 @@ static void update(struct spray *s, struct engine *e, struct finding *f, const s
     finding_seen(f, &a->time);
     finding_set_num(f, "failures", finding_get_num(f, "failures") + a->failures);
     finding_set_num(f, "addresses", (int64_t)strset_total(&f->ips));
-    finding_set_num(f, "accounts_tried", (int64_t)strset_total(&f->accounts));
+    /* a finding fired by the network rule knows more accounts than names */
+    int64_t accts = (int64_t)strset_total(&f->accounts);
+    if (finding_get_num(f, "accounts_tried") > accts)
+        accts = finding_get_num(f, "accounts_tried");
+    finding_set_num(f, "accounts_tried", accts);
     finding_set_num(f, "networks", (int64_t)strset_total(&f->networks));
     if (a->pw_fingerprint.n)
         finding_set_num(f, "passwords", (int64_t)f->labels.n);
@@ -263,7 +267,7 @@ static void update(struct spray *s, struct engine *e, struct finding *f, const s
     snprintf(f->summary, sizeof(f->summary),
              "%llu addresses in %llu networks tried %llu accounts with %zu shared password(s)",
              (unsigned long long)strset_total(&f->ips), (unsigned long long)strset_total(&f->networks),
-             (unsigned long long)strset_total(&f->accounts), f->labels.n);
+             (unsigned long long)accts, f->labels.n);
     engine_finding_changed(e, f, material || (new_ip && strset_total(&f->ips) <= 2));
 }
 
@@ -334,6 +338,11 @@ static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
             finding_seen(f, &net->first);
             strset_add(&f->networks, cidr, cidrlen);
             engine_attacker_add(e, nk, nkl, f);
+            if (created) {
+                /* the evidence is the network's, not only this attempt's */
+                finding_set_num(f, "failures", (int64_t)net->failures - a->failures);
+                finding_set_num(f, "accounts_tried", (int64_t)net->accounts.n);
+            }
             update(s, e, f, a, created);
             return;
         }

@@ -385,6 +385,12 @@ static void test_serve_stale_not_banned(void **state)
     assert_int_equal(serve_metrics(f->s)->stale_notices, 1);
 }
 
+static void keep_spray(const char *json, void *ctx)
+{
+    if (strstr(json, "\"password_spray\""))
+        snprintf(ctx, 4096, "%s", json);
+}
+
 static void test_serve_spray_vs_office(void **state)
 {
     struct fixture *f = *state;
@@ -419,6 +425,15 @@ static void test_serve_spray_vs_office(void **state)
         rejected += dovecot(f->s, t, DOVECOT_ALLOW, addr, "user99", "x", 0) < 0;
     }
     assert_int_equal(rejected, 8);
+    /* the spray finding carries the network's evidence, not one attempt's */
+    char found[4096] = "";
+    assert_int_equal(store_query_json(f->st, "findings", 0, 10, keep_spray, found), 0);
+    assert_non_null(strstr(found, "\"password_spray\""));
+    long accts = 0;
+    const char *at = strstr(found, "\"accounts_tried\":");
+    assert_non_null(at);
+    accts = strtol(at + 17, NULL, 10);
+    assert_true(accts >= 10);
     char key[64];
     struct guard_ban b;
     if (guard_banned(serve_guard(f->s), t / SEC, S("198.51.100.20"), key, &b))
