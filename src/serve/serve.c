@@ -1100,6 +1100,11 @@ static void forget_ban(const char *key, void *ctx)
 
 int serve_save(struct serve *s)
 {
+    /* findings changed since their last save first */
+    size_t nf = engine_nfindings(s->eng);
+    for (size_t i = 0; i < nf && i < s->nfs; i++)
+        if (s->fs[i].dirty)
+            save_finding(s, engine_finding_at(s->eng, i), &s->fs[i]);
     char *buf = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);

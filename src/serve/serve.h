@@ -118,7 +118,7 @@ int serve_flag(struct serve *s, int64_t now_us, const char *account, const char 
 /* serve_tick - housekeeping (expired bans, store batch, baseline snapshot
  * every snapshot_s seconds); call a few times a second */
 void serve_tick(struct serve *s, int64_t now_us);
-/* serve_save - write the detectors' baselines to the store now */
+/* serve_save - write changed findings and the detectors' baselines to the store now */
 int serve_save(struct serve *s);
 
 const struct serve_metrics *serve_metrics(const struct serve *s);
