@@ -13,11 +13,13 @@
  * While it is active (stuffing_min_ips stuffers within the last 6 hours),
  * the pool is named one address at a time, from a single failure:
  *  - an address that failed (unknown user, or an existing account with a
- *    baseline that never logged in from the address's /24 or /64), then
- *    did not log in within 20 minutes; for an existing account, its owner
- *    did not log in from elsewhere within 5 minutes either (a typo on one
- *    network, the right password on another); a client repeating a
- *    password is not trying pairs;
+ *    baseline, 2+ logins, that never logged in from the address's /24 or
+ *    /64), then did not log in within 20 minutes; for an existing account,
+ *    its owner did not log in from elsewhere within 5 minutes either (a
+ *    typo on one network, the right password on another) unless the
+ *    failure came from where the campaign is and the account never was
+ *    (see campaign_net: then any existing account, baseline or not); a
+ *    client repeating a password is not trying pairs;
  *  - an address with such failures that then logs in to another account,
  *    one that never logged in from its /24 (/64), more than 5 minutes after
  *    its last failure (a mistyped user name followed by the right one is
@@ -59,9 +61,10 @@
 #define ACTIVE_WIDTH 2160              /* stuffers within 10 x 36 min = 6 h: active */
 #define WIDE_WIDTH 1080                /* campaign addresses in a network within 3 h */
 #define WIDE_MIN 3
-#define OWNER_MIN_LOGINS 3
+#define OWNER_MIN_LOGINS 3             /* an account with this many logins has a baseline */
 #define MID_MIN 2
-#define FRESH_US (24 * 3600 * 1000000LL) /* a login this long before naming is the campaign's */             /* an account with this many logins has a baseline */
+#define FAIL_MIN_LOGINS 2              /* ... for judging a failure on it */
+#define FRESH_US (24 * 3600 * 1000000LL) /* a login this long before naming is the campaign's */
 
 struct cs_ip {
     uint32_t accounts[SET];
@@ -75,6 +78,7 @@ struct cs_ip {
     uint8_t named;          /* added to the campaign */
     uint8_t owned;          /* failed on an account that logs in from its /24 (/64) */
     uint8_t fresh_login;    /* its one login was to an account new to its /24 (/64) */
+    uint8_t login_counted;  /* its first login counts in its networks' login_ips */
 };
 
 /* logins of its own: an address whose one login was a fresh one (a
@@ -105,7 +109,7 @@ struct cs_acct {
 struct cs_wide {
     struct window named;    /* campaign addresses named, by time */
     uint32_t named_total;
-    uint32_t login_ips;     /* addresses with a login of their own */
+    uint32_t login_ips;     /* addresses with a login of their own (no attacker's) */
 };
 
 /* an address's first login, to an account new to its /24 (/64): if the
@@ -308,7 +312,10 @@ static void name_ip(struct cs *c, struct engine *e, struct finding *f, struct cs
             struct cs_wide *w = ktable_put(c->wides, wk, wl, NULL);
             window_add(&w->named, t->epoch_us / 1000000, WIDE_WIDTH, 1);
             w->named_total++;
+            if (r->login_counted && w->login_ips)
+                w->login_ips--; /* its login was the campaign's, not one of its own */
         }
+        r->login_counted = 0;
     }
     char cidr[IPADDR_CIDRLEN];
     size_t cl = net_of(ip, cidr, sizeof(cidr));
@@ -353,6 +360,51 @@ static bool other_attacker(struct engine *e, struct mw_slice ip, struct mw_slice
     return true;
 }
 
+/* the hashes of an address's /24 (/64), /24 (/48) and ASN (/16, /32), and
+ * the records of the last two */
+struct where {
+    uint32_t net, mid, wide;
+    struct cs_wide *midr, *wider;
+    char midk[IPADDR_CIDRLEN], widek[64];
+    size_t midl, widel;
+};
+
+static void where_of(struct cs *c, struct engine *e, struct mw_slice ip, uint32_t neth, struct where *w)
+{
+    memset(w, 0, sizeof(*w));
+    w->net = neth;
+    w->midl = mid_of(ip, w->midk, sizeof(w->midk));
+    w->widel = wide_of(engine_config(e), ip, w->widek, sizeof(w->widek));
+    if (w->midl) {
+        w->mid = hash32(w->midk, w->midl);
+        w->midr = ktable_get(c->wides, w->midk, w->midl);
+    }
+    if (w->widel) {
+        w->wide = hash32(w->widek, w->widel);
+        w->wider = ktable_get(c->wides, w->widek, w->widel);
+    }
+}
+
+/* the campaign is where the address is, in a /24 (/48) or network the
+ * account (NULL: no logins seen) never used: it named 2+ addresses in that
+ * /24 (/48) in the last 3 hours and no address there logs in of its own, or
+ * 3+ in that network (ASN, /16, /32) and more than the addresses there that
+ * log in (a residential ISP's customers outnumber the proxies in it) */
+static bool campaign_net(const struct cs_acct *acct, const struct where *w, int64_t now_s, bool failure)
+{
+    if (w->midr && !(acct && has(acct->mids, acct->nmids, w->mid)) && w->midr->login_ips == 0 &&
+        window_sum(&w->midr->named, now_s, WIDE_WIDTH) >= MID_MIN)
+        return true;
+    if (!w->wider || (acct && has(acct->wides, acct->nwides, w->wide)))
+        return false;
+    if (w->wider->named_total <= w->wider->login_ips)
+        return false;
+    /* for a failure, 3+ named there since the campaign began will do (a
+     * slow campaign names fewer than 3 in 3 hours in one network) */
+    return window_sum(&w->wider->named, now_s, WIDE_WIDTH) >= WIDE_MIN ||
+           (failure && w->wider->named_total >= WIDE_MIN);
+}
+
 /* a waiting failure whose WAIT_US are over */
 static void settle(struct cs *c, struct engine *e, const struct cs_wait *w, int64_t now_us)
 {
@@ -364,10 +416,17 @@ static void settle(struct cs *c, struct engine *e, const struct cs_wait *w, int6
         return;
     if (!w->unknown) {
         /* an existing account: one with a baseline, whose owner did not log
-         * in since (a typo on one network, the right password on another) */
+         * in since (a typo on one network, the right password on another);
+         * or any account, when the failure came from where the campaign is,
+         * a place the account never used (the owner's login elsewhere soon
+         * after is then a coincidence, not the typo's correction) */
         struct cs_acct *a = acct.n ? ktable_get(c->accts, acct.p, acct.n) : NULL;
-        if (!a || a->logins < OWNER_MIN_LOGINS || a->excused_us == w->t_us)
-            return;
+        if (!a || a->logins < FAIL_MIN_LOGINS || a->excused_us == w->t_us) {
+            struct where wh;
+            where_of(c, e, ip, 0, &wh);
+            if (!campaign_net(a, &wh, now_us / 1000000, true))
+                return;
+        }
     }
     struct mw_event ev;
     memset(&ev, 0, sizeof(ev));
@@ -414,31 +473,6 @@ static void enqueue(struct cs *c, const struct attempt *a, bool unknown)
     }
 }
 
-/* the hashes of an address's /24 (/64), /24 (/48) and ASN (/16, /32), and
- * the records of the last two */
-struct where {
-    uint32_t net, mid, wide;
-    struct cs_wide *midr, *wider;
-    char midk[IPADDR_CIDRLEN], widek[64];
-    size_t midl, widel;
-};
-
-static void where_of(struct cs *c, struct engine *e, struct mw_slice ip, uint32_t neth, struct where *w)
-{
-    memset(w, 0, sizeof(*w));
-    w->net = neth;
-    w->midl = mid_of(ip, w->midk, sizeof(w->midk));
-    w->widel = wide_of(engine_config(e), ip, w->widek, sizeof(w->widek));
-    if (w->midl) {
-        w->mid = hash32(w->midk, w->midl);
-        w->midr = ktable_get(c->wides, w->midk, w->midl);
-    }
-    if (w->widel) {
-        w->wide = hash32(w->widek, w->widel);
-        w->wider = ktable_get(c->wides, w->widek, w->widel);
-    }
-}
-
 /* a login from an address that is not (yet) named: is it the campaign's? */
 static bool campaign_login(struct cs *c, struct engine *e, const struct attempt *a, struct cs_ip *r,
                            const struct cs_acct *acct, const struct where *w)
@@ -453,16 +487,8 @@ static bool campaign_login(struct cs *c, struct engine *e, const struct attempt 
     if (r->failures && !repeats(r) && !has(r->accounts, r->naccounts, ah) &&
         a->time.epoch_us - r->last_fail_us > TYPO_US)
         return true;
-    int64_t now = a->time.epoch_us / 1000000;
-    /* a first login from a /24 (/48) the account never used, where the
-     * campaign's addresses are and nobody else logs in */
-    if (w->midr && !has(acct->mids, acct->nmids, w->mid) && w->midr->login_ips == 0 &&
-        window_sum(&w->midr->named, now, WIDE_WIDTH) >= MID_MIN)
-        return true;
-    /* ... or from an attacking network the account never used */
-    return w->wider && !has(acct->wides, acct->nwides, w->wide) &&
-           window_sum(&w->wider->named, now, WIDE_WIDTH) >= WIDE_MIN &&
-           w->wider->named_total > w->wider->login_ips;
+    /* a first login from where the campaign is, new to the account */
+    return campaign_net(acct, w, a->time.epoch_us / 1000000, false);
 }
 
 static void cs_attempt(void *self, struct engine *e, const struct attempt *a)
@@ -499,10 +525,15 @@ static void cs_attempt(void *self, struct engine *e, const struct attempt *a)
                 fr->acctlen = (uint8_t)a->account.n;
                 memcpy(fr->acct, a->account.p, a->account.n);
             }
-            for (int level = 0; level < 2; level++) {
-                size_t kl = level ? w.widel : w.midl;
-                if (kl)
-                    ((struct cs_wide *)ktable_put(c->wides, level ? w.widek : w.midk, kl, NULL))->login_ips++;
+            /* a login of the network's own, unless an attack finding named
+             * the address (a spray's or brute force's takeover login) */
+            if (!engine_attacker_of(e, a->ip.p, a->ip.n)) {
+                r->login_counted = 1;
+                for (int level = 0; level < 2; level++) {
+                    size_t kl = level ? w.widel : w.midl;
+                    if (kl)
+                        ((struct cs_wide *)ktable_put(c->wides, level ? w.widek : w.midk, kl, NULL))->login_ips++;
+                }
             }
         }
         if (net)

@@ -69,5 +69,32 @@ for seed in 7 23; do
     check "$tag every cleartext login's account reported" "$clear_ok"
     echo "ok   $tag: $(python3 -c "import json; s=json.load(open('$tmp/score.json')); k=s['kinds']['credential_stuffing']; print('stuffing %d/%d, takeover %d/%d, spam stopped %.1f%%, cleartext %d/%d' % (k['ips_named'], k['ips'], s['compromised_flagged'], s['compromised'], 100 * s['spam_stopped_fraction'], s['cleartext_reported'], s['cleartext_users']))")"
 done
+# the slow campaign (lowslow: 300 proxy addresses over 30 hours, each trying
+# one or two pairs, a spray of 150 addresses at 0.12 logins an hour) on 400
+# users, without an ASN table (the proxies' /16s are the users' own): the
+# stuffing, false-accusation and cleartext floors (a campaign network is
+# recognised from the addresses it named since it began, not only in the
+# last 3 hours). Not asserted here: takeovers. In seed 23 the spray's
+# takeover is that address's first attempt, hours before the spray is
+# recognised and a day before the address fails with the spray's password,
+# and is not flagged (nor its spam: the account has no day of history);
+# one stuffing takeover from inside the users' /16 is missed in each seed.
+for seed in 7 23; do
+    "$tools/mailsim" --profile lowslow --users 400 --days 2 --seed "$seed" \
+        --out "$tmp/log" --truth "$tmp/truth.json"
+    "$mw" analyze --json --no-progress --asn-db "$tmp/none" "$tmp/log" >"$tmp/findings" 2>/dev/null ||
+        { fail=$((fail + 1)); echo "FAIL analyze exit"; continue; }
+    "$tools/score" --truth "$tmp/truth.json" --json "$tmp/findings" >"$tmp/score.json"
+    tag="lowslow users=400 seed=$seed"
+    check "$tag stuffing found" "s['kinds']['credential_stuffing']['found'] == 1"
+    check "$tag stuffing recall >= 98%" "s['kinds']['credential_stuffing']['recall'] >= 0.98"
+    check "$tag spray recall >= 98%" "s['kinds']['password_spray']['recall'] >= 0.98"
+    check "$tag no legitimate address named" "s['legit_ips_named'] == 0"
+    check "$tag no legitimate account flagged" "not s['legit_accounts_flagged']"
+    check "$tag no legitimate sender flagged" "not s['legit_senders_flagged']"
+    check "$tag no benign trap named" "not s['traps_named']"
+    check "$tag every cleartext login's account reported" "$clear_ok"
+    echo "ok   $tag: $(python3 -c "import json; s=json.load(open('$tmp/score.json')); k=s['kinds']['credential_stuffing']; print('stuffing %d/%d, takeover %d/%d, cleartext %d/%d' % (k['ips_named'], k['ips'], s['compromised_flagged'], s['compromised'], s['cleartext_reported'], s['cleartext_users']))")"
+done
 echo "sim: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
