@@ -46,6 +46,7 @@ if [ "${E2E:-1}" = 1 ] && [ "$(id -u)" -eq 0 ] && [ -x tests/e2e/check-real-logs
     echo "== end-to-end: real Postfix and Dovecot"
     tests/e2e/check-real-logs.sh
     if [ -x tests/e2e/serve-e2e.sh ]; then echo "== end-to-end: mailward serve with real Postfix and Dovecot"; tests/e2e/serve-e2e.sh build/mailward; fi
+    if [ -x tests/e2e/weakpw-e2e.sh ]; then echo "== end-to-end: weak passwords at login (pwhash) with the real Dovecot"; tests/e2e/weakpw-e2e.sh build/mailward; fi
     if [ -x tests/e2e/milter-e2e.sh ]; then echo "== end-to-end: mailward's milter with the real Postfix"; tests/e2e/milter-e2e.sh build/mailward; fi
 fi
 echo "== all tests passed"

@@ -36,6 +36,10 @@
 #   MW_POSTFIX_EXTRA_MASTER=FILE master.cf syntax; each service entry is added
 #                                if missing and its -o overrides applied with
 #                                postconf -P after the stack's own
+#   MW_EXTRA_USERS=FILE          more virtual users, one "user@domain password"
+#                                a line (# comments, blank lines skipped),
+#                                after mw_virtual_users' own (weakpw-e2e.sh:
+#                                accounts with common passwords)
 # Files they install are backed up like the rest and put back by 'stop'.
 
 MW_ETC=${MW_ETC:-/etc/mailward-e2e}
@@ -70,6 +74,9 @@ mw_virtual_users() {
     for i in $(seq -w 1 30); do
         printf 'u%s@%s U%s-pass\n' "$i" "$MW_DOMAIN" "$i"
     done
+    if [ -n "${MW_EXTRA_USERS:-}" ]; then
+        grep -Ev '^[[:space:]]*(#|$)' "$MW_EXTRA_USERS" || true
+    fi
 }
 
 mw_log() { printf 'mailstack: %s\n' "$*" >&2; }

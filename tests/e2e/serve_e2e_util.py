@@ -17,10 +17,24 @@
   queue QID...                  each queue id and its Postfix queue
                                 (postqueue -j): hold, active, deferred,
                                 incoming, or "gone"
+  count FINDINGS KIND [ACCOUNT] how many findings of KIND (naming ACCOUNT)
+  evidence FINDINGS KIND ACCOUNT KEY
+                                evidence KEY of the first finding of KIND
+                                naming ACCOUNT ("-" if none)
+  labels FINDINGS KIND IP       labels of the findings of KIND naming IP
+  policy_pwhash MAILLOG USER    the distinct pwhash values of the requests
+                                Dovecot logged for login USER (auth_debug:
+                                "Policy server request JSON: {...}"), one a
+                                line, with how many requests had each
+  pwhash NONCE USER PASS BITS [MECH]
+                                Dovecot's pwhash computed with hashlib
+                                (the construction of check_pwhash.py)
 Standard library only.
 """
+import hashlib
 import ipaddress
 import json
+import re
 import subprocess
 import sys
 
@@ -98,6 +112,55 @@ def queue(qids):
         print("%s\t%s" % (q, where.get(q, "gone")))
 
 
+def count(path, kind, account=""):
+    print(sum(1 for f in lines(path)
+              if f.get("kind") == kind and (not account or account in f.get("accounts", []))))
+
+
+def evidence(path, kind, account, key):
+    for f in lines(path):
+        if f.get("kind") == kind and account in f.get("accounts", []):
+            print(f.get("evidence", {}).get(key, "-"))
+            return
+    print("-")
+
+
+def labels(path, kind, ip):
+    print(" ".join(sorted({l for f in lines(path) if f.get("kind") == kind and ip in f.get("ips", [])
+                           for l in f.get("labels", [])})))
+
+
+POLICY_JSON = re.compile(r"Policy server request JSON: (\{.*\})\s*$")
+
+
+def policy_pwhash(maillog, user):
+    seen = {}
+    with open(maillog, errors="replace") as f:
+        for l in f:
+            m = POLICY_JSON.search(l)
+            if not m:
+                continue
+            try:
+                r = json.loads(m.group(1))
+            except ValueError:
+                continue
+            if r.get("login") == user and r.get("pwhash"):
+                seen[r["pwhash"]] = seen.get(r["pwhash"], 0) + 1
+    for h, n in sorted(seen.items()):
+        print("%s\t%d" % (h, n))
+
+
+def pwhash(nonce, user, password, bits, mech="sha256"):
+    d = hashlib.new(mech, nonce.encode() + user.encode() + b"\0" + password.encode()).digest()
+    bits = int(bits)
+    if bits == 0:
+        print(d.hex())
+        return
+    nbytes = (bits + 7) // 8
+    v = int.from_bytes(d[:nbytes], "big") >> ((8 - bits % 8) % 8)
+    print(v.to_bytes(nbytes, "big").hex())
+
+
 def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "results":
@@ -112,6 +175,16 @@ def main(argv):
         audit(*args)
     elif cmd == "queue":
         queue(args)
+    elif cmd == "count":
+        count(*args)
+    elif cmd == "evidence":
+        evidence(*args)
+    elif cmd == "labels":
+        labels(*args)
+    elif cmd == "policy_pwhash":
+        policy_pwhash(*args)
+    elif cmd == "pwhash":
+        pwhash(*args)
     else:
         sys.exit("serve_e2e_util.py: unknown command %s" % cmd)
     return 0
