@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""serve_e2e_util.py - small queries for tests/e2e/serve-e2e.sh.
+"""serve_e2e_util.py - small queries for tests/e2e/serve-e2e.sh and weakpw-e2e.sh.
 
   results ACTIONS STEP          the attempts of one step (mwclient.py's JSON
                                 lines): "src<TAB>user<TAB>outcome<TAB>result"
