@@ -311,6 +311,9 @@ static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
             for (uint8_t i = 0; i < r->names.n; i++)
                 strset_add(&f->accounts, r->names.name[i], r->names.len[i]);
             int new_pw = strset_add(&f->labels, a->pw_fingerprint.p, a->pw_fingerprint.n);
+            if (created && r->failures > a->failures)
+                /* the failures counted before it fired are its evidence too */
+                finding_set_num(f, "failures", (int64_t)(r->failures - a->failures));
             update(s, e, f, a, created || new_pw == 1);
             return;
         }

@@ -387,6 +387,27 @@ void serve_reconfigure(struct serve *s, const struct serve_config *cfg)
     config_free(&old);
 }
 
+static void recall_weak(const char *json, void *ctx)
+{
+    struct serve *s = ctx;
+    if (!strstr(json, "\"kind\":\"weak_password\""))
+        return;
+    const char *a = strstr(json, "\"accounts\":[\"");
+    if (!a)
+        return;
+    a += 13;
+    /* the account as written by outbuf_put_json_string: stop at the
+     * closing quote; an escaped name is rare and is then told again */
+    const char *end = a;
+    while (*end && *end != '"' && *end != '\\')
+        end++;
+    if (*end != '"')
+        return;
+    char key[64];
+    size_t kl = guard_key(key, a, (size_t)(end - a));
+    ktable_put(s->weak_told, key, kl, NULL);
+}
+
 int serve_set_passwords(struct serve *s, const struct pwlist *list, char *err, size_t errlen)
 {
     if (!s->cfg.pwhash_nonce || !*s->cfg.pwhash_nonce) {
@@ -414,8 +435,11 @@ int serve_set_passwords(struct serve *s, const struct pwlist *list, char *err, s
     }
     weakpw_free(s->weak);
     s->weak = w;
-    if (!s->weak_told)
+    if (!s->weak_told) {
         s->weak_told = ktable_create(s->cfg.max_flags, 1, NULL, NULL);
+        /* accounts told before a restart are not told again */
+        store_query_json(s->st, "findings", 0, 1000000, recall_weak, s);
+    }
     return 0;
 }
 

@@ -487,6 +487,12 @@ static void test_serve_weak_passwords(void **state)
     assert_int_equal(serve_metrics(f->s)->weak_passwords, 1);
     dovecot(f->s, T0 + 2 * SEC, DOVECOT_REPORT, "198.51.100.8", "bob", h, 1);
     assert_int_equal(serve_metrics(f->s)->weak_passwords, 1); /* told once */
+    /* ... also after a restart */
+    close_serve(f);
+    open_serve(f);
+    assert_int_equal(serve_set_passwords(f->s, pl, err, sizeof(err)), 0);
+    dovecot(f->s, T0 + 3 * SEC, DOVECOT_REPORT, "198.51.100.8", "bob", h, 1);
+    assert_int_equal(serve_metrics(f->s)->weak_passwords, 0);
     /* "letmein" tried on 6 accounts from 6 addresses of different networks */
     uint64_t before = serve_metrics(f->s)->findings;
     for (int i = 0; i < 6; i++) {
