@@ -41,6 +41,8 @@ struct daemon {
     struct httpd *http;
     struct evconnlistener *pf;
     struct pfconn *pfconns;
+    struct pfconn *pf_pending;   /* connections whose replies wait for the commit */
+    struct event *commit_ev;     /* group commit: once per turn of the loop */
     struct serve *serve;
     struct actions *actions;     /* webhook, hook command, nftables (actions.c) */
     struct follow *follow;       /* --follow: logs tailed into the engine (follow.c), or NULL */
@@ -65,7 +67,8 @@ struct pfconn {
     size_t outlen, outoff, outcap;
     struct pfpol_req req;
     struct pf_session sess;
-    struct pfconn *prev, *next;
+    bool queued;                 /* on the pending list (deferred replies) */
+    struct pfconn *prev, *next, *qnext;
 };
 
 static int64_t now_us(void)
@@ -144,6 +147,13 @@ static void http_cb(void *arg, const struct http_req *req, struct http_resp *res
 static void pf_close(struct pfconn *c)
 {
     struct daemon *d = c->d;
+    if (c->queued) {
+        struct pfconn **pp = &d->pf_pending;
+        while (*pp && *pp != c)
+            pp = &(*pp)->qnext;
+        if (*pp)
+            *pp = c->qnext;
+    }
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -251,8 +261,42 @@ static void pf_read(evutil_socket_t fd, short what, void *arg)
         memmove(c->in, c->in + used, c->inlen - used);
         c->inlen -= used;
     }
-    if (c->outlen > c->outoff && !event_pending(c->wev, EV_WRITE, NULL))
-        pf_flush(c);
+    if (c->outlen > c->outoff && !event_pending(c->wev, EV_WRITE, NULL) && !c->queued) {
+        if (!c->d->commit_ev) {
+            pf_flush(c);
+            return;
+        }
+        c->queued = true;
+        c->qnext = c->d->pf_pending;
+        c->d->pf_pending = c;
+        event_active(c->d->commit_ev, EV_TIMEOUT, 0);
+    }
+}
+
+/* group commit: after the loop has read what was ready and decided it,
+ * the store commits once (bans and flags become durable), then the
+ * replies that depend on them go out */
+static void on_commit(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct daemon *d = arg;
+    serve_commit(d->serve);
+    if (d->http)
+        httpd_flush_pending(d->http);
+    while (d->pf_pending) {
+        struct pfconn *c = d->pf_pending;
+        d->pf_pending = c->qnext;
+        c->queued = false;
+        if (!event_pending(c->wev, EV_WRITE, NULL))
+            pf_flush(c); /* may free c */
+    }
+}
+
+static void defer_http(void *arg)
+{
+    struct daemon *d = arg;
+    event_active(d->commit_ev, EV_TIMEOUT, 0);
 }
 
 static void pf_write(evutil_socket_t fd, short what, void *arg)
@@ -594,6 +638,13 @@ int daemon_run(const struct serve_config *cfg, const char *config_path)
         }
     }
     d.base = event_base_new();
+    /* three priorities: sockets and timers at the default (1), the group
+     * commit after them (2) in the same turn of the loop */
+    if (d.base && event_base_priority_init(d.base, 3) == 0) {
+        d.commit_ev = event_new(d.base, -1, 0, on_commit, &d);
+        event_priority_set(d.commit_ev, 2);
+        store_set_group(d.store, 1);
+    }
     if (!d.base) {
         fprintf(stderr, "mailward serve: cannot create the event loop\n");
         goto out;
@@ -606,6 +657,8 @@ int daemon_run(const struct serve_config *cfg, const char *config_path)
     d.admin.open_postfix = &d.open_postfix;
     if (listen_http(&d) < 0 || listen_postfix(&d) < 0)
         goto out;
+    if (d.commit_ev)
+        httpd_set_defer(d.http, defer_http, &d);
     if (d.cfg.follow && *d.cfg.follow) {
         d.follow = follow_create(d.cfg.follow, d.cfg.follow_from_start, &d.cfg.log_level, follow_to_serve, d.serve,
                                  err, sizeof(err));
@@ -638,6 +691,8 @@ int daemon_run(const struct serve_config *cfg, const char *config_path)
     event_free(tick);
     rc = 0;
 out:
+    if (d.commit_ev)
+        event_free(d.commit_ev);
     milter_stop(d.milter); /* waiting milter threads accept; before the serve and the loop it uses */
     httpd_free(d.http);
     if (d.pf)

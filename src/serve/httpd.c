@@ -27,7 +27,8 @@ struct hconn {
     char *out;
     size_t outlen, outoff, outcap;
     bool closing;             /* close once the output is written */
-    struct hconn *prev, *next;
+    bool queued;              /* on the pending list (deferred replies) */
+    struct hconn *prev, *next, *qnext;
 };
 
 struct httpd {
@@ -38,6 +39,9 @@ struct httpd {
     void *ctx;
     uint64_t open;
     struct hconn *conns;
+    struct hconn *pending;    /* connections with deferred replies */
+    void (*defer)(void *ctx);
+    void *defer_ctx;
     struct outbuf body;
 };
 
@@ -69,6 +73,13 @@ const char *http_header(const struct http_req *r, const char *name)
 static void conn_free(struct hconn *c)
 {
     struct httpd *h = c->h;
+    if (c->queued) {
+        struct hconn **pp = &h->pending;
+        while (*pp && *pp != c)
+            pp = &(*pp)->qnext;
+        if (*pp)
+            *pp = c->qnext;
+    }
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -380,8 +391,35 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
         return;
     c->inlen += (size_t)n;
     process(c);
-    if (c->outlen > c->outoff && !event_pending(c->wev, EV_WRITE, NULL))
-        flush_out(c);
+    if (c->outlen > c->outoff && !event_pending(c->wev, EV_WRITE, NULL)) {
+        if (c->h->defer) {
+            if (!c->queued) {
+                c->queued = true;
+                c->qnext = c->h->pending;
+                c->h->pending = c;
+            }
+            c->h->defer(c->h->defer_ctx);
+        } else {
+            flush_out(c);
+        }
+    }
+}
+
+void httpd_set_defer(struct httpd *h, void (*fn)(void *ctx), void *ctx)
+{
+    h->defer = fn;
+    h->defer_ctx = ctx;
+}
+
+void httpd_flush_pending(struct httpd *h)
+{
+    while (h->pending) {
+        struct hconn *c = h->pending;
+        h->pending = c->qnext;
+        c->queued = false;
+        if (!event_pending(c->wev, EV_WRITE, NULL))
+            flush_out(c); /* may free c */
+    }
 }
 
 static void on_write(evutil_socket_t fd, short what, void *arg)

@@ -66,6 +66,11 @@ struct httpd_opts {
 struct httpd *httpd_create(struct event_base *base, const char *host, unsigned port, const struct httpd_opts *o,
                            http_handler_fn fn, void *ctx);
 void httpd_free(struct httpd *h);
+/* httpd_set_defer - hold replies until httpd_flush_pending(): after each
+ * read that produced replies, fn(ctx) is called (the daemon commits its
+ * store once, then flushes: group commit) */
+void httpd_set_defer(struct httpd *h, void (*fn)(void *ctx), void *ctx);
+void httpd_flush_pending(struct httpd *h);
 void httpd_set_opts(struct httpd *h, const struct httpd_opts *o);
 /* httpd_open - connections open now */
 uint64_t httpd_open(const struct httpd *h);

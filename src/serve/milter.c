@@ -44,6 +44,7 @@ struct mreq {
     char account[CONTENT_ACCOUNT_MAX], sender[CONTENT_ACCOUNT_MAX], queue_id[32], client[64];
     enum content_verdict verdict;
     char reason[REASON_MAX];
+    char decided[REASON_MAX]; /* the loop's reason before it is handed over */
 };
 
 struct milter {
@@ -372,16 +373,20 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
     G.head = G.tail = NULL;
     G.queued = 0;
     pthread_mutex_unlock(&G.mu);
+    /* decide all, commit the store once (flags and held mail durable),
+     * then answer the waiting milter threads */
+    for (struct mreq *r = list; r; r = r->next) {
+        /* the waiter never changes these fields: read them without the lock */
+        struct content_envelope env = {r->account, r->queue_id, r->sender, r->client};
+        r->verdict = serve_content(m->serve, wall_us(), &r->t, &env, r->decided, sizeof(r->decided));
+    }
+    if (list)
+        serve_commit(m->serve);
     while (list) {
         struct mreq *r = list;
         list = r->next;
-        /* the waiter never changes these fields: read them without the lock */
-        struct content_envelope env = {r->account, r->queue_id, r->sender, r->client};
-        char reason[REASON_MAX];
-        enum content_verdict v = serve_content(m->serve, wall_us(), &r->t, &env, reason, sizeof(reason));
         pthread_mutex_lock(&G.mu);
-        r->verdict = v;
-        snprintf(r->reason, sizeof(r->reason), "%s", reason);
+        snprintf(r->reason, sizeof(r->reason), "%s", r->decided);
         r->done = true;
         pthread_cond_signal(&r->cv);
         req_unref(r);

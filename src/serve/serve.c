@@ -1204,8 +1204,17 @@ void serve_tick(struct serve *s, int64_t now_us)
         s->last_snapshot = now;
         serve_save(s);
     }
-    if (store_flush(s->st) < 0)
-        store_failed(s, "commit audit");
+    serve_commit(s);
+}
+
+int serve_commit(struct serve *s)
+{
+    if (store_flush(s->st) == 0)
+        return 0;
+    /* the group's bans and flags were rolled back: write them all again */
+    store_failed(s, "commit");
+    s->resync = true;
+    return -1;
 }
 
 const struct serve_metrics *serve_metrics(const struct serve *s)

@@ -118,6 +118,9 @@ int serve_flag(struct serve *s, int64_t now_us, const char *account, const char 
 /* serve_tick - housekeeping (expired bans, store batch, baseline snapshot
  * every snapshot_s seconds); call a few times a second */
 void serve_tick(struct serve *s, int64_t now_us);
+/* serve_commit - commit the store's open group of writes (group commit);
+ * on failure the bans and flags in memory are written again later */
+int serve_commit(struct serve *s);
 /* serve_save - write changed findings and the detectors' baselines to the store now */
 int serve_save(struct serve *s);
 

@@ -60,6 +60,10 @@ int store_put_finding(struct store *s, uint64_t *id, int64_t time, const char *k
 int store_audit(struct store *s, int64_t time, const char *door, const char *subject, const char *decision,
                 const char *reason);
 int store_flush(struct store *s);
+/* store_set_group - group commit: every write joins one open transaction
+ * that store_flush() commits (the daemon commits once per turn of its
+ * event loop, before it sends the replies that depend on the writes) */
+void store_set_group(struct store *s, int on);
 int store_put_blob(struct store *s, const char *key, const void *data, size_t n);
 /* store_get_blob - malloc'd copy in *data (NULL, 0 if absent) */
 int store_get_blob(struct store *s, const char *key, void **data, size_t *n);

@@ -27,7 +27,8 @@ struct store {
     sqlite3 *db;
     sqlite3_stmt *put_ban, *del_ban, *put_flag, *del_flag, *add_held, *ins_finding, *upd_finding, *audit,
         *put_blob, *get_blob;
-    int in_batch;  /* audit transaction open */
+    int in_batch;  /* a transaction is open (audit rows, or a group) */
+    int group;     /* writes join one transaction until store_flush (group commit) */
     int batched;
     char err[512];
 };
@@ -155,6 +156,24 @@ int store_flush(struct store *s)
     return end_batch(s);
 }
 
+void store_set_group(struct store *s, int on)
+{
+    s->group = on;
+}
+
+/* before a durable write: alone, it is its own transaction (audit rows
+ * batched so far are committed first); in group mode it joins the open
+ * transaction, which store_flush() commits */
+static void write_begin(struct store *s)
+{
+    if (!s->group) {
+        end_batch(s);
+        return;
+    }
+    if (!s->in_batch && sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK)
+        s->in_batch = 1;
+}
+
 static void bind_text(sqlite3_stmt *st, int i, const char *t)
 {
     sqlite3_bind_text(st, i, t ? t : "", -1, SQLITE_TRANSIENT);
@@ -162,7 +181,7 @@ static void bind_text(sqlite3_stmt *st, int i, const char *t)
 
 int store_put_ban(struct store *s, const char *key, const struct guard_ban *b)
 {
-    end_batch(s);
+    write_begin(s);
     bind_text(s->put_ban, 1, key);
     bind_text(s->put_ban, 2, b->kind);
     sqlite3_bind_int64(s->put_ban, 3, (sqlite3_int64)b->finding);
@@ -173,14 +192,14 @@ int store_put_ban(struct store *s, const char *key, const struct guard_ban *b)
 
 int store_del_ban(struct store *s, const char *key)
 {
-    end_batch(s);
+    write_begin(s);
     bind_text(s->del_ban, 1, key);
     return step(s, s->del_ban, "delete ban");
 }
 
 int store_put_flag(struct store *s, const char *account, const struct guard_flag *f)
 {
-    end_batch(s);
+    write_begin(s);
     bind_text(s->put_flag, 1, account);
     bind_text(s->put_flag, 2, f->kind);
     sqlite3_bind_int64(s->put_flag, 3, (sqlite3_int64)f->finding);
@@ -191,14 +210,14 @@ int store_put_flag(struct store *s, const char *account, const struct guard_flag
 
 int store_del_flag(struct store *s, const char *account)
 {
-    end_batch(s);
+    write_begin(s);
     bind_text(s->del_flag, 1, account);
     return step(s, s->del_flag, "delete flag");
 }
 
 int64_t store_add_held(struct store *s, const struct store_held *h)
 {
-    end_batch(s);
+    write_begin(s);
     sqlite3_bind_int64(s->add_held, 1, h->time);
     bind_text(s->add_held, 2, h->account);
     bind_text(s->add_held, 3, h->queue_id);
@@ -212,7 +231,7 @@ int64_t store_add_held(struct store *s, const struct store_held *h)
 
 int store_held_of(struct store *s, const char *account, void (*fn)(const char *queue_id, void *ctx), void *ctx)
 {
-    end_batch(s);
+    write_begin(s);
     sqlite3_stmt *st;
     if (prep(s, &st, "SELECT DISTINCT queue_id FROM held WHERE account=? AND released=0 AND queue_id<>''") < 0)
         return -1;
@@ -226,7 +245,7 @@ int store_held_of(struct store *s, const char *account, void (*fn)(const char *q
 
 int store_release_held(struct store *s, const char *account, int64_t when)
 {
-    end_batch(s);
+    write_begin(s);
     sqlite3_stmt *st;
     if (prep(s, &st, "UPDATE held SET released=? WHERE account=? AND released=0") < 0)
         return -1;
@@ -239,7 +258,7 @@ int store_release_held(struct store *s, const char *account, int64_t when)
 
 int store_put_finding(struct store *s, uint64_t *id, int64_t time, const char *kind, const char *json)
 {
-    end_batch(s);
+    write_begin(s);
     sqlite3_stmt *st = *id ? s->upd_finding : s->ins_finding;
     sqlite3_bind_int64(st, 1, time);
     bind_text(st, 2, kind);
@@ -274,7 +293,7 @@ int store_audit(struct store *s, int64_t time, const char *door, const char *sub
 
 int store_put_blob(struct store *s, const char *key, const void *data, size_t n)
 {
-    end_batch(s);
+    write_begin(s);
     bind_text(s->put_blob, 1, key);
     sqlite3_bind_blob(s->put_blob, 2, data, (int)n, SQLITE_TRANSIENT);
     return step(s, s->put_blob, "save blob");
