@@ -281,7 +281,7 @@ static void on_commit(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct daemon *d = arg;
-    serve_commit(d->serve);
+    serve_commit_durable(d->serve);
     if (d->http)
         httpd_flush_pending(d->http);
     while (d->pf_pending) {

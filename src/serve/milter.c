@@ -381,7 +381,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
         r->verdict = serve_content(m->serve, wall_us(), &r->t, &env, r->decided, sizeof(r->decided));
     }
     if (list)
-        serve_commit(m->serve);
+        serve_commit_durable(m->serve);
     while (list) {
         struct mreq *r = list;
         list = r->next;

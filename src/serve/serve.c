@@ -38,6 +38,12 @@ static double inflight_score(const void *v, void *ctx)
     return (double)((const struct inflight *)v)->t;
 }
 
+static double audited_score(const void *v, void *ctx)
+{
+    (void)ctx;
+    return (double)*(const int64_t *)v;
+}
+
 #define INFLIGHT_CAP 8192   /* logins between their first check and their report */
 
 /* what serve did with each engine finding so far */
@@ -65,6 +71,7 @@ struct serve {
     struct weakpw *weak;      /* pwhash against common passwords, or NULL */
     struct ktable *weak_told; /* accounts told weak_password (bounded) */
     struct ktable *inflight;  /* logins allowed by a first check, until their report */
+    struct ktable *audited;   /* last audit time of a repeated reject/delay (audit_once) */
     struct ktable *content;   /* content score by account (serve_content; bounded by max_flags) */
     char held_ids[64][32];    /* queue ids recorded as held lately (milter and policy door alike) */
     unsigned held_pos;
@@ -317,7 +324,8 @@ struct serve *serve_create(const struct serve_config *cfg, struct store *st, con
      * then 3/4 of the rest to the detectors, 1/4 to the guard's windows */
     struct guard_config gc;
     guard_cfg(cfg, 0, &gc);
-    size_t fixed = guard_memory_for(&gc) + ktable_size(INFLIGHT_CAP, sizeof(struct inflight));
+    size_t fixed = guard_memory_for(&gc) + ktable_size(INFLIGHT_CAP, sizeof(struct inflight)) +
+                   ktable_size(INFLIGHT_CAP, sizeof(int64_t));
     if (fixed + (8u << 20) > cfg->max_memory) {
         snprintf(err, errlen, "max_memory %zu leaves too little for the detectors after max_bans and max_flags "
                  "(%zu bytes): raise max_memory or lower them", cfg->max_memory, fixed);
@@ -340,6 +348,7 @@ struct serve *serve_create(const struct serve_config *cfg, struct store *st, con
     s->ec = ec;
     s->eng = engine_create(&ec, on_finding, s);
     s->inflight = ktable_create(INFLIGHT_CAP, sizeof(struct inflight), inflight_score, NULL);
+    s->audited = ktable_create(INFLIGHT_CAP, sizeof(int64_t), audited_score, NULL);
     outbuf_init(&s->ob, 1 << 16);
     struct store_load_cb cb = {load_ban, load_flag, s};
     if (store_load(st, &cb) < 0) {
@@ -370,6 +379,7 @@ void serve_free(struct serve *s)
     weakpw_free(s->weak);
     ktable_free(s->weak_told);
     ktable_free(s->inflight);
+    ktable_free(s->audited);
     ktable_free(s->content);
     engine_free(s->eng);
     guard_free(s->guard);
@@ -546,6 +556,27 @@ static void feed(struct serve *s, const struct mw_event *ev)
         renew(s);
 }
 
+#define AUDIT_REPEAT_S 60   /* the same reject/delay of one address is audited once a minute */
+
+static void audit(struct serve *s, const char *door, struct mw_slice subject, const char *decision,
+                  const char *reason);
+
+/* audit_once - rejects and delays repeat thousands of times a second under
+ * attack: audit each address's first one a minute (the metrics count all) */
+static void audit_once(struct serve *s, const char *door, struct mw_slice subject, const char *decision,
+                       const char *reason)
+{
+    char buf[200], key[64];
+    int n = snprintf(buf, sizeof(buf), "%s|%.*s", decision, (int)(subject.n > 150 ? 150 : subject.n), subject.p);
+    size_t kl = guard_key(key, buf, (size_t)(n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1));
+    bool fresh;
+    int64_t *last = ktable_put(s->audited, key, kl, &fresh);
+    if (!fresh && s->now_s - *last < AUDIT_REPEAT_S)
+        return;
+    *last = s->now_s;
+    audit(s, door, subject, decision, reason);
+}
+
 static void audit(struct serve *s, const char *door, struct mw_slice subject, const char *decision,
                   const char *reason)
 {
@@ -611,7 +642,7 @@ size_t serve_dovecot(struct serve *s, int64_t now_us, const struct dovecot_req *
         if (d.verdict == GUARD_REJECT) {
             s->m.dovecot_reject++;
             snprintf(msg, sizeof(msg), "blocked: %s %s", d.ban.kind, d.key);
-            audit(s, "dovecot", r->remote, "reject", msg);
+            audit_once(s, "dovecot", r->remote, "reject", msg);
             if (in && in->allowed && now_us - in->t < 300 * 1000000LL && s->cfg.flag_banned_success && r->login.n) {
                 /* the second check of a login whose password was right */
                 char why[GUARD_REASON_MAX];
@@ -624,7 +655,7 @@ size_t serve_dovecot(struct serve *s, int64_t now_us, const struct dovecot_req *
         } else if (d.verdict == GUARD_DELAY) {
             s->m.dovecot_delay++;
             snprintf(msg, sizeof(msg), "delayed %ds: %s", d.status, d.why);
-            audit(s, "dovecot", r->remote, "delay", msg);
+            audit_once(s, "dovecot", r->remote, "delay", msg);
         } else {
             s->m.dovecot_allow++;
         }
@@ -1205,6 +1236,11 @@ void serve_tick(struct serve *s, int64_t now_us)
         serve_save(s);
     }
     serve_commit(s);
+}
+
+int serve_commit_durable(struct serve *s)
+{
+    return store_commit_needed(s->st) ? serve_commit(s) : 0;
 }
 
 int serve_commit(struct serve *s)

@@ -121,6 +121,10 @@ void serve_tick(struct serve *s, int64_t now_us);
 /* serve_commit - commit the store's open group of writes (group commit);
  * on failure the bans and flags in memory are written again later */
 int serve_commit(struct serve *s);
+/* serve_commit_durable - commit only if the open group holds a ban, flag or
+ * held message (before replies that acknowledge them); the rest (audit
+ * rows, findings) is committed by serve_tick a few times a second */
+int serve_commit_durable(struct serve *s);
 /* serve_save - write changed findings and the detectors' baselines to the store now */
 int serve_save(struct serve *s);
 

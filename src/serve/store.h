@@ -64,6 +64,9 @@ int store_flush(struct store *s);
  * that store_flush() commits (the daemon commits once per turn of its
  * event loop, before it sends the replies that depend on the writes) */
 void store_set_group(struct store *s, int on);
+/* store_commit_needed - the open transaction holds a ban, flag or held
+ * message (audit rows and findings may wait for the next store_flush) */
+int store_commit_needed(const struct store *s);
 int store_put_blob(struct store *s, const char *key, const void *data, size_t n);
 /* store_get_blob - malloc'd copy in *data (NULL, 0 if absent) */
 int store_get_blob(struct store *s, const char *key, void **data, size_t *n);

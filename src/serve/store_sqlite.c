@@ -15,6 +15,8 @@
 #include "../util/xalloc.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +27,18 @@
 
 struct store {
     sqlite3 *db;
+    /* the checkpointer: its own connection and thread, so the WAL's copy
+     * back into the database and its fsync never stall the event loop */
+    pthread_t ckpt;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int ckpt_running, ckpt_stop;
+    char path[4096];
     sqlite3_stmt *put_ban, *del_ban, *put_flag, *del_flag, *add_held, *ins_finding, *upd_finding, *audit,
         *put_blob, *get_blob;
     int in_batch;  /* a transaction is open (audit rows, or a group) */
     int group;     /* writes join one transaction until store_flush (group commit) */
+    int durable;   /* the open transaction holds a ban, flag or held message */
     int batched;
     char err[512];
 };
@@ -36,6 +46,7 @@ struct store {
 static const char *schema =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
+    "PRAGMA wal_autocheckpoint=0;" /* checkpoints run on their own thread (below) */
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
     "INSERT OR IGNORE INTO meta VALUES('schema','1');"
     "CREATE TABLE IF NOT EXISTS bans(key TEXT PRIMARY KEY, kind TEXT, finding INTEGER, since INTEGER,"
@@ -68,6 +79,8 @@ static int prep(struct store *s, sqlite3_stmt **st, const char *sql)
     return 0;
 }
 
+static void *checkpointer(void *arg);
+
 struct store *store_open(const char *dir, char *err, size_t errlen)
 {
     if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
@@ -78,6 +91,9 @@ struct store *store_open(const char *dir, char *err, size_t errlen)
     char path[4096];
     snprintf(path, sizeof(path), "%s/mailward.db", dir);
     struct store *s = xcalloc(1, sizeof(*s));
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    snprintf(s->path, sizeof(s->path), "%s", path);
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
@@ -107,13 +123,56 @@ struct store *store_open(const char *dir, char *err, size_t errlen)
         store_close(s);
         return NULL;
     }
+    if (pthread_create(&s->ckpt, NULL, checkpointer, s) == 0)
+        s->ckpt_running = 1;
     return s;
+}
+
+/* checkpoint the WAL once a second (PASSIVE: never blocks the writer) */
+static void *checkpointer(void *arg)
+{
+    struct store *s = arg;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 1000);
+    pthread_mutex_lock(&s->mu);
+    while (!s->ckpt_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+        if (s->ckpt_stop)
+            break;
+        pthread_mutex_unlock(&s->mu);
+        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&s->mu);
+    }
+    pthread_mutex_unlock(&s->mu);
+    sqlite3_close(db);
+    return NULL;
 }
 
 void store_close(struct store *s)
 {
     if (!s)
         return;
+    if (s->ckpt_running) {
+        pthread_mutex_lock(&s->mu);
+        s->ckpt_stop = 1;
+        pthread_cond_signal(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->ckpt, NULL);
+        s->ckpt_running = 0;
+    }
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    if (s->db) {
+        store_flush(s);
+        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    }
     if (s->db)
         store_flush(s);
     sqlite3_stmt *all[] = {s->put_ban,  s->del_ban, s->put_flag, s->del_flag, s->add_held,
@@ -143,6 +202,7 @@ static int end_batch(struct store *s)
         return 0;
     s->in_batch = 0;
     s->batched = 0;
+    s->durable = 0;
     if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         fail(s, "commit audit");
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -154,6 +214,11 @@ static int end_batch(struct store *s)
 int store_flush(struct store *s)
 {
     return end_batch(s);
+}
+
+int store_commit_needed(const struct store *s)
+{
+    return s->in_batch && s->durable;
 }
 
 void store_set_group(struct store *s, int on)
@@ -182,6 +247,7 @@ static void bind_text(sqlite3_stmt *st, int i, const char *t)
 int store_put_ban(struct store *s, const char *key, const struct guard_ban *b)
 {
     write_begin(s);
+    s->durable = 1;
     bind_text(s->put_ban, 1, key);
     bind_text(s->put_ban, 2, b->kind);
     sqlite3_bind_int64(s->put_ban, 3, (sqlite3_int64)b->finding);
@@ -193,6 +259,7 @@ int store_put_ban(struct store *s, const char *key, const struct guard_ban *b)
 int store_del_ban(struct store *s, const char *key)
 {
     write_begin(s);
+    s->durable = 1;
     bind_text(s->del_ban, 1, key);
     return step(s, s->del_ban, "delete ban");
 }
@@ -200,6 +267,7 @@ int store_del_ban(struct store *s, const char *key)
 int store_put_flag(struct store *s, const char *account, const struct guard_flag *f)
 {
     write_begin(s);
+    s->durable = 1;
     bind_text(s->put_flag, 1, account);
     bind_text(s->put_flag, 2, f->kind);
     sqlite3_bind_int64(s->put_flag, 3, (sqlite3_int64)f->finding);
@@ -211,6 +279,7 @@ int store_put_flag(struct store *s, const char *account, const struct guard_flag
 int store_del_flag(struct store *s, const char *account)
 {
     write_begin(s);
+    s->durable = 1;
     bind_text(s->del_flag, 1, account);
     return step(s, s->del_flag, "delete flag");
 }
@@ -218,6 +287,7 @@ int store_del_flag(struct store *s, const char *account)
 int64_t store_add_held(struct store *s, const struct store_held *h)
 {
     write_begin(s);
+    s->durable = 1;
     sqlite3_bind_int64(s->add_held, 1, h->time);
     bind_text(s->add_held, 2, h->account);
     bind_text(s->add_held, 3, h->queue_id);
@@ -246,6 +316,7 @@ int store_held_of(struct store *s, const char *account, void (*fn)(const char *q
 int store_release_held(struct store *s, const char *account, int64_t when)
 {
     write_begin(s);
+    s->durable = 1;
     sqlite3_stmt *st;
     if (prep(s, &st, "UPDATE held SET released=? WHERE account=? AND released=0") < 0)
         return -1;
