@@ -16,7 +16,16 @@
  * or more accounts, is added, and registered as an attacker (a success from
  * it is then a takeover, det_account_takeover).
  *
- * State: bounded ktables by fingerprint, by network, by address.
+ * An address that logged in before it was named (the login can come first:
+ * a slow spray's address may succeed on its first try, hours before it
+ * fails with the campaign's password) took that account over: when it is
+ * named within a day of its last login, if its logins were to at most
+ * SUCC_MAX_ACCOUNTS accounts (not an office NAT) and that one came from a
+ * /24 (/64) the account never logged in from, the account is flagged then
+ * (takeover_flag_late; its mail from then on is held).
+ *
+ * State: bounded ktables by fingerprint, by network, by address, by
+ * address's last login, by account (the /24s and /64s it logs in from).
  */
 #include "detector.h"
 #include "../util/hset.h"
@@ -116,9 +125,33 @@ struct cnet_rec {
  * is a takeover. */
 #define CAMPAIGN_NET_MIN 3
 
+/* an address's last login, while it is not an attacker */
+#define SUCC_US (24 * 3600 * 1000000LL) /* a login this long before naming is the spray's */
+#define SUCC_MAX_ACCOUNTS 2             /* more accounts from one address: a NAT */
+struct succ_rec {
+    int64_t t_us;
+    const char *file;
+    uint64_t line;
+    uint32_t accounts[SUCC_MAX_ACCOUNTS + 1];
+    uint16_t naccounts;
+    uint8_t novel;          /* that login's /24 (/64) was new to the account */
+    uint8_t acctlen;
+    char acct[KTABLE_KEY_MAX];
+};
+
+/* the /24s (/64s) an account logged in from */
+#define ACCT_NETS 8
+struct acct_rec {
+    uint32_t nets[ACCT_NETS];
+    uint16_t nnets;
+    uint32_t logins;
+};
+
 struct spray {
     struct ktable *fps, *nets, *ips;
     struct ktable *cnets;  /* "<finding id>|<cidr>" -> struct cnet_rec */
+    struct ktable *succ;   /* address -> struct succ_rec */
+    struct ktable *accts;  /* account -> struct acct_rec */
 };
 
 static double fp_score(const void *v, void *ctx)
@@ -141,6 +174,28 @@ static double ip_score(const void *v, void *ctx)
     return ((const struct ip_rec *)v)->naccounts;
 }
 
+static double succ_score(const void *v, void *ctx)
+{
+    (void)ctx;
+    return (double)((const struct succ_rec *)v)->t_us; /* the oldest goes first */
+}
+
+static double acct_score(const void *v, void *ctx)
+{
+    (void)ctx;
+    return ((const struct acct_rec *)v)->logins;
+}
+
+static size_t succ_cap(size_t k)
+{
+    return k / 8 + 64;
+}
+
+static size_t acct_cap(size_t k)
+{
+    return k / 4 + 64;
+}
+
 static void *sp_create(struct engine *e)
 {
     struct spray *s = xcalloc(1, sizeof(*s));
@@ -149,6 +204,8 @@ static void *sp_create(struct engine *e)
     s->nets = ktable_create(cap / 4 + 64, sizeof(struct net_rec), net_score, NULL);
     s->ips = ktable_create(cap, sizeof(struct ip_rec), ip_score, NULL);
     s->cnets = ktable_create(cap / 4 + 64, sizeof(struct cnet_rec), NULL, NULL);
+    s->succ = ktable_create(succ_cap(cap), sizeof(struct succ_rec), succ_score, NULL);
+    s->accts = ktable_create(acct_cap(cap), sizeof(struct acct_rec), acct_score, NULL);
     return s;
 }
 
@@ -159,6 +216,8 @@ static void sp_destroy(void *self)
     ktable_free(s->nets);
     ktable_free(s->ips);
     ktable_free(s->cnets);
+    ktable_free(s->succ);
+    ktable_free(s->accts);
     free(s);
 }
 
@@ -178,11 +237,28 @@ static size_t net_key(struct mw_slice ip, char *buf, size_t cap, char *cidr, siz
 
 /* add one attacking address to a campaign finding; a network that comes to
  * hold CAMPAIGN_NET_MIN of its addresses is registered as attacking */
-static bool add_ip(struct spray *s, struct engine *e, struct finding *f, const char *ip, size_t n)
+static bool add_ip(struct spray *s, struct engine *e, struct finding *f, const char *ip, size_t n,
+                   const struct mw_time *now)
 {
     if (strset_add(&f->ips, ip, n) != 1)
         return false;
+    bool attacker_before = engine_attacker_of(e, ip, n) != NULL;
     engine_attacker_add(e, ip, n, f);
+    /* it logged in before: that login was the spray's */
+    struct succ_rec *sr = ktable_get(s->succ, ip, n);
+    if (sr) {
+        struct succ_rec r = *sr;
+        ktable_remove(s->succ, ip, n);
+        if (!attacker_before && r.novel && r.naccounts <= SUCC_MAX_ACCOUNTS && now->epoch_us - r.t_us <= SUCC_US &&
+            now->epoch_us >= r.t_us && !engine_finding_get(e, FK_ACCOUNT_TAKEOVER, r.acct, r.acctlen)) {
+            struct mw_event login;
+            memset(&login, 0, sizeof(login));
+            login.file = r.file;
+            login.line = r.line;
+            login.time = *now;
+            takeover_flag_late(e, &login, MW_SLICE(r.acct, r.acctlen), MW_SLICE(ip, n), f);
+        }
+    }
     char key[64], cidr[IPADDR_CIDRLEN];
     size_t cl;
     size_t kl = net_key(MW_SLICE(ip, n), key, sizeof(key), cidr, &cl);
@@ -243,13 +319,13 @@ static struct finding *fire(struct spray *s, struct engine *e, const struct atte
     if (wkl)
         engine_attacker_add(e, wk, wkl, f);
     for (uint8_t i = 0; i < k->n; i++)
-        add_ip(s, e, f, k->ip[i], k->len[i]);
+        add_ip(s, e, f, k->ip[i], k->len[i], &a->time);
     return f;
 }
 
 static void update(struct spray *s, struct engine *e, struct finding *f, const struct attempt *a, bool material)
 {
-    bool new_ip = a->ip.n && add_ip(s, e, f, a->ip.p, a->ip.n);
+    bool new_ip = a->ip.n && add_ip(s, e, f, a->ip.p, a->ip.n, &a->time);
     if (a->account.n)
         strset_add(&f->accounts, a->account.p, a->account.n);
     finding_seen(f, &a->time);
@@ -271,6 +347,34 @@ static void update(struct spray *s, struct engine *e, struct finding *f, const s
     engine_finding_changed(e, f, material || (new_ip && strset_total(&f->ips) <= 2));
 }
 
+/* a login: the account's networks, and the address's last login while it
+ * is not an attacker */
+static void note_success(struct spray *s, struct engine *e, const struct attempt *a, uint32_t neth)
+{
+    struct acct_rec *ar = ktable_put(s->accts, a->account.p, a->account.n, NULL);
+    bool novel = neth != 0;
+    for (uint16_t i = 0; i < ar->nnets && i < ACCT_NETS; i++)
+        if (ar->nets[i] == neth)
+            novel = false;
+    ar->logins++;
+    if (novel) {
+        if (ar->nnets < ACCT_NETS)
+            ar->nets[ar->nnets++] = neth;
+        else
+            ar->nets[ar->logins % ACCT_NETS] = neth; /* keep recent ones */
+    }
+    if (engine_attacker_of(e, a->ip.p, a->ip.n) || a->account.n > KTABLE_KEY_MAX || !a->ev)
+        return;
+    struct succ_rec *r = ktable_put(s->succ, a->ip.p, a->ip.n, NULL);
+    hset_add(r->accounts, SUCC_MAX_ACCOUNTS + 1, &r->naccounts, hash32(a->account.p, a->account.n));
+    r->t_us = a->time.epoch_us;
+    r->file = a->ev->file;
+    r->line = a->ev->line;
+    r->novel = novel;
+    r->acctlen = (uint8_t)a->account.n;
+    memcpy(r->acct, a->account.p, a->account.n);
+}
+
 static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
 {
     struct spray *s = self;
@@ -284,6 +388,8 @@ static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
     if (a->success) {
         if (net)
             net->successes++;
+        if (a->account.n)
+            note_success(s, e, a, nkl ? hash32(nk, nkl) : 0);
         return;
     }
     uint32_t acct = a->account.n ? hash32(a->account.p, a->account.n) : 0;
@@ -362,7 +468,8 @@ static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
 static size_t sp_memory_for(size_t k)
 {
     return ktable_size(k / 4 + 64, sizeof(struct fp_rec)) + ktable_size(k / 4 + 64, sizeof(struct net_rec)) +
-           ktable_size(k, sizeof(struct ip_rec)) + ktable_size(k / 4 + 64, sizeof(struct cnet_rec));
+           ktable_size(k, sizeof(struct ip_rec)) + ktable_size(k / 4 + 64, sizeof(struct cnet_rec)) +
+           ktable_size(succ_cap(k), sizeof(struct succ_rec)) + ktable_size(acct_cap(k), sizeof(struct acct_rec));
 }
 
 const struct detector_ops det_password_spray = {

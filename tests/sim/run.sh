@@ -74,11 +74,12 @@ done
 # users, without an ASN table (the proxies' /16s are the users' own): the
 # stuffing, false-accusation and cleartext floors (a campaign network is
 # recognised from the addresses it named since it began, not only in the
-# last 3 hours). Not asserted here: takeovers. In seed 23 the spray's
-# takeover is that address's first attempt, hours before the spray is
-# recognised and a day before the address fails with the spray's password,
-# and is not flagged (nor its spam: the account has no day of history);
-# one stuffing takeover from inside the users' /16 is missed in each seed.
+# last 3 hours), and every spray takeover flagged: in seed 23 the spray's
+# takeover is that address's first attempt, 14 hours before the address
+# fails with the spray's password, and is flagged (late) when the spray
+# names the address (its spam, sent in between, is not stopped). Not
+# asserted: the stuffing takeovers (one from inside the users' /16 is
+# missed in each seed).
 for seed in 7 23; do
     "$tools/mailsim" --profile lowslow --users 400 --days 2 --seed "$seed" \
         --out "$tmp/log" --truth "$tmp/truth.json"
@@ -94,6 +95,7 @@ for seed in 7 23; do
     check "$tag no legitimate sender flagged" "not s['legit_senders_flagged']"
     check "$tag no benign trap named" "not s['traps_named']"
     check "$tag every cleartext login's account reported" "$clear_ok"
+    check "$tag every spray takeover flagged" "all(v['flagged'] == v['takeovers'] for k, v in s['takeovers_by_campaign'].items() if k == 'password_spray')"
     echo "ok   $tag: $(python3 -c "import json; s=json.load(open('$tmp/score.json')); k=s['kinds']['credential_stuffing']; print('stuffing %d/%d, takeover %d/%d, cleartext %d/%d' % (k['ips_named'], k['ips'], s['compromised_flagged'], s['compromised'], s['cleartext_reported'], s['cleartext_users']))")"
 done
 echo "sim: $pass passed, $fail failed"
