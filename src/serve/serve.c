@@ -562,12 +562,14 @@ static void audit(struct serve *s, const char *door, struct mw_slice subject, co
                   const char *reason);
 
 /* audit_once - rejects and delays repeat thousands of times a second under
- * attack: audit each address's first one a minute (the metrics count all) */
+ * attack: audit each (decision, reason, address) once a minute (the
+ * metrics count all) */
 static void audit_once(struct serve *s, const char *door, struct mw_slice subject, const char *decision,
                        const char *reason)
 {
     char buf[200], key[64];
-    int n = snprintf(buf, sizeof(buf), "%s|%.*s", decision, (int)(subject.n > 150 ? 150 : subject.n), subject.p);
+    int n = snprintf(buf, sizeof(buf), "%s|%.60s|%.*s", decision, reason ? reason : "",
+                     (int)(subject.n > 120 ? 120 : subject.n), subject.p);
     size_t kl = guard_key(key, buf, (size_t)(n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1));
     bool fresh;
     int64_t *last = ktable_put(s->audited, key, kl, &fresh);

@@ -522,6 +522,15 @@ mw_start() {
     mw_log "started: rsyslogd, fake MX $MW_FAKEMX_ADDR:$MW_FAKEMX_PORT, dovecot, postfix (logs in $MW_LOG)"
 }
 
+mw_port_busy() {   # mw_port_busy PORT: does any TCP socket (any state) use this local port?
+    # A client's ephemeral port left in TIME_WAIT blocks a bind even with
+    # SO_REUSEADDR, and the test ports are inside the ephemeral range.
+    local hexport
+    hexport=$(printf '%04X' "$1")
+    awk -v p=":$hexport" 'NR > 1 && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' \
+        /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
 mw_port_open() {   # mw_port_open ADDR PORT: is something LISTENing there?
     # Read /proc/net/tcp instead of connecting, so no probe shows in the logs.
     local hexport hexaddr o1 o2 o3 o4

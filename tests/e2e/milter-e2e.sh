@@ -44,7 +44,7 @@ done
 
 HTTP_PORT="" MILTER_PORT=""
 for p in $(seq 46427 10 46527); do
-    if ! mw_port_open 127.0.0.1 "$p" && ! mw_port_open 127.0.0.1 $((p + 2)); then
+    if ! mw_port_busy "$p" && ! mw_port_busy $((p + 2)); then
         HTTP_PORT=$p; MILTER_PORT=$((p + 2)); break
     fi
 done

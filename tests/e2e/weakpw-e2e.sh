@@ -51,7 +51,7 @@ MW=$(cd "$(dirname "$MW")" && pwd)/$(basename "$MW")
 HTTP_PORT=${WEAKPW_E2E_HTTP_PORT:-}
 if [ -z "$HTTP_PORT" ]; then
     for p in $(seq 45627 10 45727); do
-        mw_port_open 127.0.0.1 "$p" || { HTTP_PORT=$p; break; }
+        mw_port_busy "$p" || { HTTP_PORT=$p; break; }
     done
     [ -n "$HTTP_PORT" ] || mw_die "no free port in 45627-45727"
 fi
