@@ -56,7 +56,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct dovecot_req r;
         r.command = (data[1] & 1) ? DOVECOT_REPORT : DOVECOT_ALLOW;
         char err[200];
-        if (dovecot_parse(&r, (const char *)data + 2, size - 2, err, sizeof(err)) == 0)
+        int rc = dovecot_parse(&r, (const char *)data + 2, size - 2, err, sizeof(err));
+        /* the fast path and jansson agree (jansson also refuses duplicate
+         * keys the fast path ignores when mailward does not use them) */
+        struct dovecot_req j;
+        j.command = r.command;
+        char jerr[200];
+        int jrc = dovecot_parse_json(&j, (const char *)data + 2, size - 2, jerr, sizeof(jerr));
+        if (rc != jrc && !(rc == 0 && strstr(jerr, "duplicate")))
+            abort();
+        if (rc == 0 && jrc == 0) {
+            const struct mw_slice *a[] = {&r.login, &r.remote, &r.pwhash, &r.protocol, &r.session_id,
+                                          &r.device_id, &r.fail_type, &r.local, &r.local_port, &r.secured};
+            const struct mw_slice *b[] = {&j.login, &j.remote, &j.pwhash, &j.protocol, &j.session_id,
+                                          &j.device_id, &j.fail_type, &j.local, &j.local_port, &j.secured};
+            for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
+                if (a[i]->n != b[i]->n || (a[i]->n && memcmp(a[i]->p, b[i]->p, a[i]->n)) || !a[i]->p != !b[i]->p)
+                    abort();
+            if (r.success != j.success || r.policy_reject != j.policy_reject || r.tls != j.tls)
+                abort();
+        }
+        if (rc == 0)
             serve_dovecot(srv, now, &r, reply, sizeof(reply));
     } else {
         struct pfpol_req r;

@@ -123,13 +123,167 @@ static int walk(struct dovecot_req *r, json_t *obj, int depth, char *err, size_t
     return 0;
 }
 
-int dovecot_parse(struct dovecot_req *r, const char *body, size_t n, char *err, size_t errlen)
+/* the slot of a known string attribute, or NULL; *bit its "seen" bit */
+static struct mw_slice *slot_of(struct dovecot_req *r, const char *k, size_t kl, unsigned *bit)
+{
+#define K(lit, field, b)                                                  \
+    if (kl == sizeof(lit) - 1 && !memcmp(k, lit, kl)) {                   \
+        *bit = b;                                                         \
+        return &r->field;                                                 \
+    }
+    K("login", login, 1u << 0)
+    K("remote", remote, 1u << 1)
+    K("pwhash", pwhash, 1u << 2)
+    K("protocol", protocol, 1u << 3)
+    K("session_id", session_id, 1u << 4)
+    K("device_id", device_id, 1u << 5)
+    K("fail_type", fail_type, 1u << 6)
+    K("local", local, 1u << 7)
+    K("local_port", local_port, 1u << 8)
+    K("secured", secured, 1u << 9)
+#undef K
+    *bit = 0;
+    return NULL;
+}
+
+/* fast_parse - the hot path: Dovecot's bodies are one flat object of
+ * plain ASCII strings and booleans. 1 parsed; 0 anything else (escapes,
+ * non-ASCII, numbers, nesting, duplicates, errors): the caller then parses
+ * with jansson, which also words the errors. Never reads past n. */
+static int fast_parse(struct dovecot_req *r, const char *p, size_t n)
+{
+    const char *end = p + n;
+    unsigned seen = 0;
+#define WS() while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++
+    WS();
+    if (p == end || *p++ != '{')
+        return 0;
+    WS();
+    if (p < end && *p == '}') {
+        p++;
+        WS();
+        return p == end;
+    }
+    for (;;) {
+        if (p == end || *p++ != '"')
+            return 0;
+        const char *k = p;
+        while (p < end && *p != '"') {
+            unsigned char c = (unsigned char)*p;
+            if (c == '\\' || c < 0x20 || c >= 0x80)
+                return 0;
+            p++;
+        }
+        if (p == end)
+            return 0;
+        size_t kl = (size_t)(p - k);
+        p++;
+        WS();
+        if (p == end || *p++ != ':')
+            return 0;
+        WS();
+        if (p == end)
+            return 0;
+        unsigned bit;
+        struct mw_slice *slot = slot_of(r, k, kl, &bit);
+        if (bit) {
+            if (seen & bit)
+                return 0;
+            seen |= bit;
+        }
+        bool is_bool_key = (kl == 7 && !memcmp(k, "success", 7)) || (kl == 13 && !memcmp(k, "policy_reject", 13)) ||
+                           (kl == 3 && !memcmp(k, "tls", 3));
+        if (*p == '"') {
+            const char *v = ++p;
+            while (p < end && *p != '"') {
+                unsigned char c = (unsigned char)*p;
+                if (c == '\\' || c < 0x20 || c >= 0x80)
+                    return 0;
+                p++;
+            }
+            if (p == end)
+                return 0;
+            size_t vl = (size_t)(p - v);
+            p++;
+            if (slot && keep(r, slot, v, vl) < 0)
+                return 0;
+            if (is_bool_key) {
+                bool b = (vl == 4 && !memcmp(v, "true", 4)) || (vl == 3 && !memcmp(v, "yes", 3)) ||
+                         (vl == 1 && *v == '1');
+                if (k[0] == 's')
+                    r->success = b;
+                else if (k[0] == 'p')
+                    r->policy_reject = b;
+                else
+                    r->tls = b;
+            }
+        } else if ((size_t)(end - p) >= 4 && !memcmp(p, "true", 4)) {
+            if (slot)
+                return 0; /* a string attribute as a boolean: let jansson say so */
+            p += 4;
+            if (is_bool_key) {
+                if (k[0] == 's')
+                    r->success = true;
+                else if (k[0] == 'p')
+                    r->policy_reject = true;
+                else
+                    r->tls = 1;
+            }
+        } else if ((size_t)(end - p) >= 5 && !memcmp(p, "false", 5)) {
+            if (slot)
+                return 0;
+            p += 5;
+            if (is_bool_key) {
+                if (k[0] == 's')
+                    r->success = false;
+                else if (k[0] == 'p')
+                    r->policy_reject = false;
+                else
+                    r->tls = 0;
+            }
+        } else if ((size_t)(end - p) >= 4 && !memcmp(p, "null", 4)) {
+            if (is_bool_key)
+                return 0;
+            p += 4;
+        } else {
+            return 0; /* numbers, objects, arrays: the general path */
+        }
+        WS();
+        if (p == end)
+            return 0;
+        if (*p == ',') {
+            p++;
+            WS();
+            continue;
+        }
+        if (*p++ != '}')
+            return 0;
+        WS();
+        return p == end;
+    }
+#undef WS
+}
+
+static void reset(struct dovecot_req *r)
 {
     enum dovecot_cmd cmd = r->command;
     memset(r, 0, offsetof(struct dovecot_req, arena));
     r->command = cmd;
     r->used = 0;
     r->tls = -1;
+}
+
+int dovecot_parse(struct dovecot_req *r, const char *body, size_t n, char *err, size_t errlen)
+{
+    reset(r);
+    if (fast_parse(r, body, n))
+        return 0;
+    return dovecot_parse_json(r, body, n, err, errlen);
+}
+
+int dovecot_parse_json(struct dovecot_req *r, const char *body, size_t n, char *err, size_t errlen)
+{
+    reset(r);
     json_error_t je;
     json_t *root = json_loadb(body, n, JSON_REJECT_DUPLICATES, &je);
     if (!root) {

@@ -37,6 +37,10 @@ struct dovecot_req {
 /* dovecot_command - the command of a query string ("command=allow&..."), or NONE */
 enum dovecot_cmd dovecot_command(const char *query);
 int dovecot_parse(struct dovecot_req *r, const char *body, size_t n, char *err, size_t errlen);
+/* dovecot_parse_json - the same with jansson only (dovecot_parse takes a
+ * fast path for flat ASCII bodies, as Dovecot sends them, and falls back
+ * to this; the fuzz target checks that both agree) */
+int dovecot_parse_json(struct dovecot_req *r, const char *body, size_t n, char *err, size_t errlen);
 /* dovecot_reply - {"status":N,"msg":"..."} into buf (msg JSON-escaped); length */
 size_t dovecot_reply(char *buf, size_t cap, int status, const char *msg);
 /* dovecot_service - the event service of a Dovecot protocol name */
