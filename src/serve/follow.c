@@ -10,6 +10,7 @@
 #include "follow.h"
 
 #include "serve.h"
+#include "slog.h"
 #include "../event/event.h"
 #include "../sources/logline.h"
 #include "../sources/parser.h"
@@ -93,22 +94,9 @@ static int64_t wall_us(void)
 
 static void say(const struct follow *f, const char *level, const char *fmt, ...)
 {
-    static const char *const order[] = {"error", "warning", "info", "debug"};
-    int want = 2, have = 0;
-    const char *ll = f->log_level ? *f->log_level : NULL;
-    for (int i = 0; i < 4; i++) {
-        if (ll && !strcmp(ll, order[i]))
-            want = i;
-        if (!strcmp(level, order[i]))
-            have = i;
-    }
-    if (have > want)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "mailward serve: %s: ", level);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    slog_v(f->log_level ? *f->log_level : NULL, level, fmt, ap);
     va_end(ap);
 }
 

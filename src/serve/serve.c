@@ -3,6 +3,7 @@
  * findings -> bans and flags -> replies (see serve.h).
  */
 #include "serve.h"
+#include "slog.h"
 
 #include "../engine/engine.h"
 #include "../enrich/asn_table.h"
@@ -88,21 +89,9 @@ struct serve {
 
 static void log_msg(const struct serve *s, const char *level, const char *fmt, ...)
 {
-    static const char *const order[] = {"error", "warning", "info", "debug"};
-    int want = 2, have = 0;
-    for (int i = 0; i < 4; i++) {
-        if (s->cfg.log_level && !strcmp(s->cfg.log_level, order[i]))
-            want = i;
-        if (!strcmp(level, order[i]))
-            have = i;
-    }
-    if (have > want)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "mailward serve: %s: ", level);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    slog_v(s->cfg.log_level, level, fmt, ap);
     va_end(ap);
 }
 
