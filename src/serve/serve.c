@@ -442,6 +442,42 @@ int serve_set_passwords(struct serve *s, const struct pwlist *list, char *err, s
     return 0;
 }
 
+/* notice_open - the head of a finding serve raises itself (not the
+ * engine's): kind, detected_at (now), severity, the address and account */
+static void notice_open(struct serve *s, struct outbuf *ob, const char *kind, const char *severity,
+                        struct mw_slice ip, struct mw_slice account)
+{
+    outbuf_init(ob, 512);
+    struct mw_time t;
+    time_of((int64_t)s->now_s * 1000000, &t);
+    outbuf_puts(ob, "{\"kind\":\"");
+    outbuf_puts(ob, kind);
+    outbuf_puts(ob, "\",\"detected_at\":\"");
+    event_write_time(ob, &t);
+    outbuf_puts(ob, "\",\"severity\":\"");
+    outbuf_puts(ob, severity);
+    outbuf_puts(ob, "\",\"ips\":[");
+    if (ip.n)
+        outbuf_put_json_string(ob, ip.p, ip.n);
+    outbuf_puts(ob, "],\"accounts\":[");
+    outbuf_put_json_string(ob, account.p, account.n);
+    outbuf_puts(ob, "],\"evidence\":{");
+}
+
+/* notice_close - end the summary's object, store it as a finding row, hand
+ * it to the actions; returns its store id (0 if the store failed) */
+static uint64_t notice_close(struct serve *s, struct outbuf *ob, const char *kind)
+{
+    outbuf_putc(ob, 0);
+    uint64_t id = 0;
+    if (store_put_finding(s->st, &id, s->now_s, kind, ob->p) < 0)
+        store_failed(s, "save notice");
+    if (s->hook)
+        s->hook(ob->p, ob->len - 1, s->hook_ctx);
+    outbuf_free(ob);
+    return id;
+}
+
 static void weak_notice(struct serve *s, const struct dovecot_req *r, const struct weakpw_match *m)
 {
     char key[64];
@@ -452,16 +488,8 @@ static void weak_notice(struct serve *s, const struct dovecot_req *r, const stru
         return;
     s->m.weak_passwords++;
     struct outbuf ob;
-    outbuf_init(&ob, 512);
-    struct mw_time t;
-    time_of((int64_t)s->now_s * 1000000, &t);
-    outbuf_puts(&ob, "{\"kind\":\"weak_password\",\"detected_at\":\"");
-    event_write_time(&ob, &t);
-    outbuf_puts(&ob, "\",\"severity\":\"medium\",\"ips\":[");
-    outbuf_put_json_string(&ob, r->remote.p, r->remote.n);
-    outbuf_puts(&ob, "],\"accounts\":[");
-    outbuf_put_json_string(&ob, r->login.p, r->login.n);
-    outbuf_puts(&ob, "],\"evidence\":{\"guess\":");
+    notice_open(s, &ob, "weak_password", "medium", r->remote, r->login);
+    outbuf_puts(&ob, "\"guess\":");
     outbuf_puts(&ob, m->user_derived ? "\"built from the user name\"" : "\"common password\"");
     if (!m->user_derived) {
         outbuf_puts(&ob, ",\"list_rank\":");
@@ -471,15 +499,9 @@ static void weak_notice(struct serve *s, const struct dovecot_req *r, const stru
     outbuf_put_u64(&ob, s->cfg.pwhash_truncate);
     outbuf_puts(&ob, "},\"summary\":\"the account logged in with a common or guessable password: tell the owner, "
                      "force a change\"}");
-    outbuf_putc(&ob, 0);
-    uint64_t id = 0;
-    if (store_put_finding(s->st, &id, s->now_s, "weak_password", ob.p) < 0)
-        store_failed(s, "save weak_password");
-    if (s->hook)
-        s->hook(ob.p, ob.len - 1, s->hook_ctx);
+    notice_close(s, &ob, "weak_password");
     log_msg(s, "info", "weak password: %.*s logged in with a %s", (int)r->login.n, r->login.p,
             m->user_derived ? "password built from the user name" : "common password");
-    outbuf_free(&ob);
 }
 
 void serve_on_finding(struct serve *s, void (*fn)(const char *json, size_t n, void *ctx), void *ctx)
@@ -580,28 +602,13 @@ static void audit(struct serve *s, const char *door, struct mw_slice subject, co
 static void stale_notice(struct serve *s, const struct dovecot_req *r, uint32_t failures)
 {
     s->m.stale_notices++;
-    char json[1024];
     struct outbuf ob;
-    outbuf_init(&ob, 512);
-    struct mw_time t;
-    time_of((int64_t)s->now_s * 1000000, &t);
-    outbuf_puts(&ob, "{\"kind\":\"stale_password\",\"detected_at\":\"");
-    event_write_time(&ob, &t);
-    outbuf_puts(&ob, "\",\"severity\":\"low\",\"ips\":[");
-    outbuf_put_json_string(&ob, r->remote.p, r->remote.n);
-    outbuf_puts(&ob, "],\"accounts\":[");
-    outbuf_put_json_string(&ob, r->login.p, r->login.n);
-    outbuf_puts(&ob, "],\"evidence\":{\"same_password_failures\":");
+    notice_open(s, &ob, "stale_password", "low", r->remote, r->login);
+    outbuf_puts(&ob, "\"same_password_failures\":");
     outbuf_put_u64(&ob, failures);
     outbuf_puts(&ob, "},\"summary\":\"a client keeps trying one old password: tell the owner to update the "
                      "device; not banned\"}");
-    snprintf(json, sizeof(json), "%.*s", (int)ob.len, ob.p);
-    outbuf_free(&ob);
-    uint64_t id = 0;
-    if (store_put_finding(s->st, &id, s->now_s, "stale_password", json) < 0)
-        store_failed(s, "save notice");
-    if (s->hook)
-        s->hook(json, strlen(json), s->hook_ctx);
+    notice_close(s, &ob, "stale_password");
     log_msg(s, "info", "stale password: %.*s from %.*s (%u failures with one password)", (int)r->login.n,
             r->login.p, (int)r->remote.n, r->remote.p, failures);
 }
@@ -847,17 +854,10 @@ static uint64_t content_finding(struct serve *s, const struct content_envelope *
                                 double score, uint32_t msgs)
 {
     struct outbuf ob;
-    outbuf_init(&ob, 512);
-    struct mw_time t;
-    time_of((int64_t)s->now_s * 1000000, &t);
-    outbuf_puts(&ob, "{\"kind\":\"content_traits\",\"detected_at\":\"");
-    event_write_time(&ob, &t);
-    outbuf_puts(&ob, "\",\"severity\":\"high\",\"ips\":[");
-    if (env->client && *env->client)
-        outbuf_put_json_string(&ob, env->client, strlen(env->client));
-    outbuf_puts(&ob, "],\"accounts\":[");
-    outbuf_put_json_string(&ob, env->account, strlen(env->account));
-    outbuf_puts(&ob, "],\"evidence\":{\"traits\":");
+    const char *client = env->client ? env->client : "";
+    notice_open(s, &ob, "content_traits", "high", MW_SLICE(client, strlen(client)),
+                MW_SLICE(env->account, strlen(env->account)));
+    outbuf_puts(&ob, "\"traits\":");
     outbuf_put_json_string(&ob, traits, strlen(traits));
     outbuf_puts(&ob, ",\"score\":");
     outbuf_put_u64(&ob, (uint64_t)(score + 0.5));
@@ -869,15 +869,8 @@ static uint64_t content_finding(struct serve *s, const struct content_envelope *
     }
     outbuf_puts(&ob, "},\"summary\":\"the account sends mail with the content traits of the hijack waves "
                      "(Subject = user name, a one-link body): flagged, its mail held\"}");
-    outbuf_putc(&ob, 0);
-    uint64_t id = 0;
-    if (store_put_finding(s->st, &id, s->now_s, "content_traits", ob.p) < 0)
-        store_failed(s, "save content finding");
     s->m.findings++;
-    if (s->hook)
-        s->hook(ob.p, ob.len - 1, s->hook_ctx);
-    outbuf_free(&ob);
-    return id;
+    return notice_close(s, &ob, "content_traits");
 }
 
 enum content_verdict serve_content(struct serve *s, int64_t now_us, const struct content_traits *t,
