@@ -59,70 +59,6 @@ static int truthy(json_t *v, bool *out)
     return -1;
 }
 
-static int walk(struct dovecot_req *r, json_t *obj, int depth, char *err, size_t errlen)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v)
-    {
-        if (json_is_object(v)) {
-            if (depth >= 2)
-                continue; /* deeper nesting is not Dovecot's */
-            if (walk(r, v, depth + 1, err, errlen) < 0)
-                return -1;
-            continue;
-        }
-        struct mw_slice *slot = NULL;
-        if (!strcmp(key, "login"))
-            slot = &r->login;
-        else if (!strcmp(key, "remote"))
-            slot = &r->remote;
-        else if (!strcmp(key, "pwhash"))
-            slot = &r->pwhash;
-        else if (!strcmp(key, "protocol"))
-            slot = &r->protocol;
-        else if (!strcmp(key, "session_id"))
-            slot = &r->session_id;
-        else if (!strcmp(key, "device_id"))
-            slot = &r->device_id;
-        else if (!strcmp(key, "fail_type"))
-            slot = &r->fail_type;
-        else if (!strcmp(key, "local"))
-            slot = &r->local;
-        else if (!strcmp(key, "local_port"))
-            slot = &r->local_port;
-        else if (!strcmp(key, "secured"))
-            slot = &r->secured;
-        else if (!strcmp(key, "success") || !strcmp(key, "policy_reject") || !strcmp(key, "tls")) {
-            bool b;
-            if (truthy(v, &b) < 0) {
-                snprintf(err, errlen, "attribute %s is not a boolean", key);
-                return -1;
-            }
-            if (key[0] == 's')
-                r->success = b;
-            else if (key[0] == 'p')
-                r->policy_reject = b;
-            else
-                r->tls = b;
-            continue;
-        }
-        if (!slot)
-            continue; /* unknown attributes are Dovecot's business */
-        if (json_is_null(v))
-            continue;
-        if (!json_is_string(v)) {
-            snprintf(err, errlen, "attribute %s is not a string", key);
-            return -1;
-        }
-        if (keep(r, slot, json_string_value(v), json_string_length(v)) < 0) {
-            snprintf(err, errlen, "attribute %s is too long", key);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* the slot of a known string attribute, or NULL; *bit its "seen" bit */
 static struct mw_slice *slot_of(struct dovecot_req *r, const char *k, size_t kl, unsigned *bit)
 {
@@ -144,6 +80,70 @@ static struct mw_slice *slot_of(struct dovecot_req *r, const char *k, size_t kl,
 #undef K
     *bit = 0;
     return NULL;
+}
+
+/* which boolean attribute a key is: 1 success, 2 policy_reject, 3 tls, 0 none */
+static int bool_key(const char *k, size_t kl)
+{
+    if (kl == 7 && !memcmp(k, "success", 7))
+        return 1;
+    if (kl == 13 && !memcmp(k, "policy_reject", 13))
+        return 2;
+    if (kl == 3 && !memcmp(k, "tls", 3))
+        return 3;
+    return 0;
+}
+
+static void set_bool(struct dovecot_req *r, int which, bool b)
+{
+    if (which == 1)
+        r->success = b;
+    else if (which == 2)
+        r->policy_reject = b;
+    else if (which == 3)
+        r->tls = b;
+}
+
+static int walk(struct dovecot_req *r, json_t *obj, int depth, char *err, size_t errlen)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        if (json_is_object(v)) {
+            if (depth >= 2)
+                continue; /* deeper nesting is not Dovecot's */
+            if (walk(r, v, depth + 1, err, errlen) < 0)
+                return -1;
+            continue;
+        }
+        size_t kl = strlen(key);
+        unsigned bit;
+        struct mw_slice *slot = slot_of(r, key, kl, &bit);
+        int bk = bool_key(key, kl);
+        if (bk) {
+            bool b;
+            if (truthy(v, &b) < 0) {
+                snprintf(err, errlen, "attribute %s is not a boolean", key);
+                return -1;
+            }
+            set_bool(r, bk, b);
+            continue;
+        }
+        if (!slot)
+            continue; /* unknown attributes are Dovecot's business */
+        if (json_is_null(v))
+            continue;
+        if (!json_is_string(v)) {
+            snprintf(err, errlen, "attribute %s is not a string", key);
+            return -1;
+        }
+        if (keep(r, slot, json_string_value(v), json_string_length(v)) < 0) {
+            snprintf(err, errlen, "attribute %s is too long", key);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* fast_parse - the hot path: Dovecot's bodies are one flat object of
@@ -191,8 +191,7 @@ static int fast_parse(struct dovecot_req *r, const char *p, size_t n)
                 return 0;
             seen |= bit;
         }
-        bool is_bool_key = (kl == 7 && !memcmp(k, "success", 7)) || (kl == 13 && !memcmp(k, "policy_reject", 13)) ||
-                           (kl == 3 && !memcmp(k, "tls", 3));
+        int bk = bool_key(k, kl);
         if (*p == '"') {
             const char *v = ++p;
             while (p < end && *p != '"') {
@@ -207,42 +206,21 @@ static int fast_parse(struct dovecot_req *r, const char *p, size_t n)
             p++;
             if (slot && keep(r, slot, v, vl) < 0)
                 return 0;
-            if (is_bool_key) {
-                bool b = (vl == 4 && !memcmp(v, "true", 4)) || (vl == 3 && !memcmp(v, "yes", 3)) ||
-                         (vl == 1 && *v == '1');
-                if (k[0] == 's')
-                    r->success = b;
-                else if (k[0] == 'p')
-                    r->policy_reject = b;
-                else
-                    r->tls = b;
-            }
+            if (bk)
+                set_bool(r, bk, (vl == 4 && !memcmp(v, "true", 4)) || (vl == 3 && !memcmp(v, "yes", 3)) ||
+                                    (vl == 1 && *v == '1'));
         } else if ((size_t)(end - p) >= 4 && !memcmp(p, "true", 4)) {
             if (slot)
                 return 0; /* a string attribute as a boolean: let jansson say so */
             p += 4;
-            if (is_bool_key) {
-                if (k[0] == 's')
-                    r->success = true;
-                else if (k[0] == 'p')
-                    r->policy_reject = true;
-                else
-                    r->tls = 1;
-            }
+            set_bool(r, bk, true);
         } else if ((size_t)(end - p) >= 5 && !memcmp(p, "false", 5)) {
             if (slot)
                 return 0;
             p += 5;
-            if (is_bool_key) {
-                if (k[0] == 's')
-                    r->success = false;
-                else if (k[0] == 'p')
-                    r->policy_reject = false;
-                else
-                    r->tls = 0;
-            }
+            set_bool(r, bk, false);
         } else if ((size_t)(end - p) >= 4 && !memcmp(p, "null", 4)) {
-            if (is_bool_key)
+            if (bk)
                 return 0;
             p += 4;
         } else {
