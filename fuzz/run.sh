@@ -8,6 +8,8 @@
 #   fuzz_passwd  passwd-file lines, password rules, the password list, the
 #                weakpw cache (seeds: the passwd fixtures, passwords, the list)
 #   fuzz_http    serve's HTTP/1.1 request parser (seeds: Dovecot requests)
+#   fuzz_milter  the milter's message reading (MIME, QP, base64, HTML, RFC 2047)
+#                and the serve config file parser (seeds: messages, a config)
 #   fuzz_policy  serve's Dovecot policy JSON and Postfix policy requests,
 #                decided against a temporary SQLite store (seeds: requests)
 # Usage: fuzz/run.sh [SECONDS]   (default 60, split across the targets)
@@ -17,13 +19,13 @@ secs=${1:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 build=$top/build-fuzz
-targets=(fuzz_line fuzz_ipaddr fuzz_state fuzz_passwd fuzz_policy fuzz_http)
+targets=(fuzz_line fuzz_ipaddr fuzz_state fuzz_passwd fuzz_policy fuzz_http fuzz_milter)
 cmake -S "$top" -B "$build" -DCMAKE_C_COMPILER=clang -DMW_FUZZ=ON -DMW_TESTS=OFF \
       -DMW_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >/dev/null
 
 corpus=$top/fuzz/corpus-run
-mkdir -p "$corpus/fuzz_line" "$corpus/fuzz_ipaddr" "$corpus/fuzz_state" "$corpus/fuzz_passwd" "$corpus/fuzz_policy" "$corpus/fuzz_http"
+mkdir -p "$corpus/fuzz_line" "$corpus/fuzz_ipaddr" "$corpus/fuzz_state" "$corpus/fuzz_passwd" "$corpus/fuzz_policy" "$corpus/fuzz_http" "$corpus/fuzz_milter"
 # fuzz_line seeds: each fixture line as its own input, behind a format byte
 i=0
 while IFS= read -r -d '' f; do
@@ -58,6 +60,9 @@ printf '\0\1{"login":"alice","pwhash":"8a1f","remote":"192.0.2.7","protocol":"im
 printf '\1request=smtpd_access_policy\nprotocol_state=RCPT\nsasl_username=alice\nclient_address=192.0.2.7\nrecipient=bob@example.net\ninstance=1.2\n\nrequest=smtpd_access_policy\nprotocol_state=END-OF-MESSAGE\nsasl_username=alice\nrecipient_count=1\ninstance=1.2\nqueue_id=ABC\n\n' >"$corpus/fuzz_policy/postfix-rcpt-eom"
 printf 'POST /?command=allow HTTP/1.1\r\nHost: 127.0.0.1:8427\r\nContent-Length: 27\r\nConnection: Keep-Alive\r\nContent-Type: application/json\r\nX-API-Key:  t\r\n\r\n{"login":"a","remote":"b"}\nGET /api/status HTTP/1.0\r\nAuthorization: Bearer x\r\n\r\n' >"$corpus/fuzz_http/pipelined"
 printf 'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' >"$corpus/fuzz_http/chunked"
+printf 'alice\0text/plain\0quoted-printable\0http://ex=\r\nample.test/x=3D1\r\n\r\n-- \r\nAlice\r\n' >"$corpus/fuzz_milter/qp"
+printf '=?UTF-8?B?YWxpY2U=?=\0multipart/alternative; boundary="b1"\0\0--b1\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\nPGEgaHJlZj0iaHR0cDovL2V4LnRlc3QiPmNsaWNrPC9hPg==\r\n--b1--\r\n' >"$corpus/fuzz_milter/mime"
+printf 'ban_seconds = 60\nhttp = "127.0.0.1:8427" # comment\nflagged_action = hold\nmax_memory = 64M\n' >"$corpus/fuzz_milter/config"
 if [ -d "$top/tests/fixtures/policy" ]; then
     k=0
     for f in "$top"/tests/fixtures/policy/*.jsonl; do
