@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "../engine/engine.h"
+#include "../engine/engine_asn.h"
 #include "../enrich/asn_table.h"
 #include "../util/ipaddr.h"
 #include "../sources/logscan.h"
@@ -50,6 +51,9 @@ static void analyze_help(FILE *f)
 "                         be a spray (5)\n"
 "  --spam-recipients N    recipients within an hour that make a burst (500),\n"
 "                         if also 5x the account's own busiest hour\n"
+"  --novel-domains N      domains an account never mailed, mailed within the\n"
+"                         hour of a login from an address new to it, that\n"
+"                         make it a takeover (12; at most 32)\n"
 "  --max-memory SIZE      cap on the detectors' state, e.g. 64M, 1G (default\n"
 "                         256M); when full, what matters least (the address\n"
 "                         with the fewest failures, ...) is forgotten first\n"
@@ -148,16 +152,6 @@ static void json_asns(struct outbuf *ob, const struct finding *f, void *ctx)
 }
 
 /* the ASN of an address for the engine's per-account baselines */
-static uint32_t asn_of(void *ctx, struct mw_slice ip)
-{
-    const struct asn_table *t = ctx;
-    struct ipaddr a;
-    struct asn_info info;
-    if (ipaddr_parse(ip.p, ip.n, &a) != IPADDR_OK || asn_table_lookup(t, &a, &info) != 1)
-        return 0;
-    return info.asn;
-}
-
 static void sink(const struct finding *f, bool final, void *ctx)
 {
     struct run *r = ctx;
@@ -322,7 +316,7 @@ static int next_of(struct source *s)
 
 int cmd_analyze(int argc, char **argv)
 {
-    enum { OPT_JSON = 1000, OPT_BF, OPT_BW, OPT_KEYS, OPT_SA, OPT_SR,
+    enum { OPT_JSON = 1000, OPT_BF, OPT_BW, OPT_KEYS, OPT_SA, OPT_SR, OPT_ND,
            OPT_MEM, OPT_NOPROG, OPT_ASNDB, OPT_STATE };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
@@ -336,6 +330,7 @@ int cmd_analyze(int argc, char **argv)
         {"state", required_argument, NULL, OPT_STATE},
         {"spray-accounts", required_argument, NULL, OPT_SA},
         {"spam-recipients", required_argument, NULL, OPT_SR},
+        {"novel-domains", required_argument, NULL, OPT_ND},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -364,6 +359,7 @@ int cmd_analyze(int argc, char **argv)
         case OPT_KEYS:
         case OPT_SA:
         case OPT_SR:
+        case OPT_ND:
             v = strtol(optarg, &end, 10);
             if (*end || v < 1 || v > 100000000) {
                 fprintf(stderr, "mailward analyze: %s wants a positive number, not '%s'\n",
@@ -378,6 +374,8 @@ int cmd_analyze(int argc, char **argv)
                 cfg.spray_min_accounts = (uint32_t)(v < 2 ? 2 : v);
             else if (c == OPT_SR)
                 cfg.spam_recipients_hour = (uint32_t)v;
+            else if (c == OPT_ND)
+                cfg.novel_domains = (uint32_t)(v > 32 ? 32 : v);
             else if (c == OPT_KEYS) {
                 cfg.max_keys = (size_t)v;
                 keys_given = 1;
@@ -434,10 +432,7 @@ int cmd_analyze(int argc, char **argv)
         if (!run.asn)
             fprintf(stderr, "mailward analyze: %s: %s; findings will carry no ASNs\n", asn_path, aerr.msg);
     }
-    if (run.asn) {
-        cfg.network_of = asn_of;
-        cfg.network_ctx = run.asn;
-    }
+    engine_config_use_asn(&cfg, run.asn);
     int nsrc = argc - optind;
     struct source *src = xcalloc((size_t)nsrc, sizeof(*src));
     struct mw_parser *parser = parser_create(&popts);

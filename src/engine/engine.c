@@ -34,6 +34,7 @@ struct engine {
     size_t nfindings, afindings;
     struct ktable *finding_index; /* "<kind>:<key>" -> size_t index+1 */
     struct ktable *attackers;     /* address or "net:CIDR" -> size_t index+1 */
+    int64_t first_us;             /* first event's time */
 };
 
 void engine_config_defaults(struct engine_config *c)
@@ -50,6 +51,7 @@ void engine_config_defaults(struct engine_config *c)
     c->drip_domains_day = 100;
     c->stuffing_min_ips = 5;
     c->novel_recipients = 100;
+    c->novel_domains = 12;
     c->max_keys = 200000;
 }
 
@@ -128,8 +130,15 @@ const struct engine_config *engine_config(const struct engine *e)
     return &e->cfg;
 }
 
+int64_t engine_first_us(const struct engine *e)
+{
+    return e->first_us;
+}
+
 void engine_event(struct engine *e, const struct mw_event *ev)
 {
+    if (!e->first_us && ev->time.valid)
+        e->first_us = ev->time.epoch_us;
     attempts_event(e->attempts, ev);
     for (size_t i = 0; i < NDETECTORS; i++)
         if (detectors[i]->on_event)

@@ -56,12 +56,19 @@ struct engine_config {
     /* takeover: a login from a network the account never used, then this
      * many recipients within the hour after it */
     uint32_t novel_recipients;       /* default 100 */
+    /* takeover: a login from an address (/24, IPv6 /64) new to the
+     * account, then mail from such addresses to this many distinct
+     * recipient domains the account never mailed, within the hour */
+    uint32_t novel_domains;          /* default 12 */
     size_t max_keys;                 /* cap on tracked keys per table (default 200000) */
     /* the network an address belongs to for per-account baselines: an ASN
      * when the caller has a table (deterministic lookups only), else NULL
      * and the engine uses the address's /16 (IPv6 /32) */
     uint32_t (*network_of)(void *ctx, struct mw_slice ip);
     void *network_ctx;
+    /* the country of an address ("US" packed as 'U' << 8 | 'S'), 0 when
+     * unknown; NULL: no countries in the baselines */
+    uint16_t (*country_of)(void *ctx, struct mw_slice ip);
     /* live mode (mailward serve): report a finding at every change, so
      * each address it gains can be acted on at once (replay reports only
      * when it doubles or changes materially) */
@@ -96,6 +103,9 @@ void engine_finish(struct engine *e);
 
 /* for detectors */
 const struct engine_config *engine_config(const struct engine *e);
+/* engine_first_us - log time of the first event fed (0 before any): how
+ * long the engine has been watching, for baselines that want a day */
+int64_t engine_first_us(const struct engine *e);
 /* engine_finding - the finding of this kind and key, created if absent */
 struct finding *engine_finding(struct engine *e, enum finding_kind kind, const char *key,
                                size_t keylen, const struct mw_event *ev, bool *created);

@@ -62,6 +62,8 @@ static const struct ckey keys[] = {
      "accounts one password fingerprint must fail on to be a spray"},
     {"spam_recipients", C_U32, OFF(spam_recipients), "500", 1, 100000000, NULL,
      "recipients of one account within an hour that make a burst (if also 5x its busiest hour)"},
+    {"novel_domains", C_U32, OFF(novel_domains), "12", 2, 32, NULL,
+     "recipient domains an account never mailed, mailed within the hour of a login from an address new to it: a takeover"},
     {"max_memory", C_SIZE, OFF(max_memory), "256M", 4u << 20, (uint64_t)1 << 40, NULL,
      "cap on all decision state: bans, flags, the detectors' and the delays' tables (e.g. 64M, 1G); what matters least is forgotten first"},
     {"max_bans", C_SIZE, OFF(max_bans), "100000", 16, 100000000, NULL,

@@ -40,6 +40,7 @@ struct serve_config {
     uint32_t brute_window;
     uint32_t spray_accounts;
     uint32_t spam_recipients;
+    uint32_t novel_domains;
     size_t max_memory;           /* cap on the detectors' state */
     size_t max_bans;             /* addresses/networks banned at once */
     size_t max_flags;            /* accounts flagged at once */

@@ -6,6 +6,7 @@
 #include "slog.h"
 
 #include "../engine/engine.h"
+#include "../engine/engine_asn.h"
 #include "../enrich/asn_table.h"
 #include "../passwd/weakpw.h"
 #include "../util/hash.h"
@@ -250,16 +251,6 @@ static void on_finding(const struct finding *f, bool final, void *ctx)
     }
 }
 
-static uint32_t asn_of(void *ctx, struct mw_slice ip)
-{
-    const struct asn_table *t = ctx;
-    struct ipaddr a;
-    struct asn_info info;
-    if (ipaddr_parse(ip.p, ip.n, &a) != IPADDR_OK || asn_table_lookup(t, &a, &info) != 1)
-        return 0;
-    return info.asn;
-}
-
 static void engine_cfg(const struct serve_config *c, const struct asn_table *asn, size_t budget,
                        struct engine_config *ec)
 {
@@ -268,11 +259,9 @@ static void engine_cfg(const struct serve_config *c, const struct asn_table *asn
     ec->brute_window_s = c->brute_window;
     ec->spray_min_accounts = c->spray_accounts;
     ec->spam_recipients_hour = c->spam_recipients;
+    ec->novel_domains = c->novel_domains;
     ec->report_every_change = true;
-    if (asn) {
-        ec->network_of = asn_of;
-        ec->network_ctx = (void *)asn;
-    }
+    engine_config_use_asn(ec, asn);
     ec->max_keys = engine_keys_for_memory(ec, budget);
 }
 

@@ -91,6 +91,14 @@ static inline uint32_t ipaddr_v4(const struct ipaddr *a)
     return (uint32_t)a->lo;
 }
 
+/* 127.0.0.0/8 or ::1: a webmail or a proxy on the host itself */
+static inline bool ipaddr_is_loopback(const struct ipaddr *a)
+{
+    if (ipaddr_is_v4(a))
+        return (ipaddr_v4(a) >> 24) == 127;
+    return a->hi == 0 && a->lo == 1;
+}
+
 static inline void ipaddr_from_v4(struct ipaddr *a, uint32_t v4)
 {
     a->hi = IPADDR_V4_HI;
