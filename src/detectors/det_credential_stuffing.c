@@ -341,10 +341,14 @@ static struct finding *campaign(struct cs *c, struct engine *e)
     return (struct finding *)engine_finding_at(e, c->finding - 1);
 }
 
-/* a client repeating its passwords is not trying pairs */
+/* a client repeating its passwords is not trying pairs; without
+ * fingerprints, one that fails on one account again and again (a phone
+ * with a stale password: a stuffer tries each pair once) */
 static bool repeats(const struct cs_ip *r)
 {
-    return r->npws && r->failures > r->npws;
+    if (r->npws)
+        return r->failures > r->npws;
+    return r->naccounts == 1 && r->failures >= 2;
 }
 
 /* an address another attack finding named, doing that attack: a brute

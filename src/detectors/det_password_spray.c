@@ -9,12 +9,22 @@
  *  - one network (IPv4 /24, IPv6 /64) with at least spray_net_ips failing
  *    addresses on at least spray_net_accounts accounts and hardly any
  *    success (fewer than one per 20 failures): an office NAT or an ISP's
- *    customers succeed far more often than they fail.
+ *    customers succeed far more often than they fail;
+ *  - with an ASN table, one ASN with at least spray_asn_ips failing
+ *    addresses on spray_asn_accounts accounts, fewer than one success per
+ *    20 failures, and at most half of them on unknown users (leaked lists
+ *    of unknown users are credential stuffing's): a spray spread one or two
+ *    addresses a /24 over a hosting or proxy provider's ranges, when the
+ *    failures carry no password fingerprint (Postfix's SASL lines never do,
+ *    Dovecot's only with auth_verbose_passwords).
  * A campaign is one finding: a firing fingerprint or network whose
- * addresses already belong to a spray joins that finding. Every address
- * that later fails with a campaign's password, or from its networks on two
- * or more accounts, is added, and registered as an attacker (a success from
- * it is then a takeover, det_account_takeover).
+ * addresses already belong to a spray joins that finding, and so does an
+ * ASN firing within 6 hours of the last network- or ASN-fired spray. Every
+ * address that later fails with a campaign's password, or from its
+ * networks or ASNs on two or more accounts (for an ASN, mostly existing
+ * ones), is added, and registered as an attacker (a success from it is
+ * then a takeover, det_account_takeover). An ASN is never banned as a
+ * whole: only its addresses are named.
  *
  * An address that logged in before it was named (the login can come first:
  * a slow spray's address may succeed on its first try, hours before it
@@ -24,7 +34,7 @@
  * /24 (/64) the account never logged in from, the account is flagged then
  * (takeover_flag_late; its mail from then on is held).
  *
- * State: bounded ktables by fingerprint, by network, by address, by
+ * State: bounded ktables by fingerprint, by network, by ASN, by address, by
  * address's last login, by account (the /24s and /64s it logs in from).
  */
 #include "detector.h"
@@ -113,7 +123,20 @@ struct net_rec {
 struct ip_rec {
     uint32_t accounts[4];  /* accounts this address failed on (2 is what counts) */
     uint16_t naccounts;
+    uint16_t failures, unknown; /* (saturating) failures, on unknown users */
 };
+
+/* an ASN: a spray spread thin over a provider's many /24s */
+struct asn_rec {
+    struct hset accounts;
+    struct hset ips;
+    struct ipkeep keep;
+    struct mw_time first;
+    uint32_t failures, unknown, successes;
+    uint64_t finding;
+};
+
+#define ASN_JOIN_US (6 * 3600 * 1000000LL) /* an ASN firing this soon after joins that spray */
 
 /* how many of a campaign's addresses a network holds */
 struct cnet_rec {
@@ -148,7 +171,9 @@ struct acct_rec {
 };
 
 struct spray {
-    struct ktable *fps, *nets, *ips;
+    struct ktable *fps, *nets, *ips, *asns;
+    uint64_t wide_finding;  /* the last network- or ASN-fired spray */
+    int64_t wide_us;        /* ... and when it last grew that way */
     struct ktable *cnets;  /* "<finding id>|<cidr>" -> struct cnet_rec */
     struct ktable *succ;   /* address -> struct succ_rec */
     struct ktable *accts;  /* account -> struct acct_rec */
@@ -166,6 +191,18 @@ static double net_score(const void *v, void *ctx)
     (void)ctx;
     const struct net_rec *r = v;
     return r->finding ? 1e12 : r->ips.n * 1000.0 + r->failures;
+}
+
+static double asn_score(const void *v, void *ctx)
+{
+    (void)ctx;
+    const struct asn_rec *r = v;
+    return r->finding ? 1e12 : r->ips.n * 1000.0 + r->failures;
+}
+
+static size_t asn_cap(size_t k)
+{
+    return k / 16 + 64;
 }
 
 static double ip_score(const void *v, void *ctx)
@@ -203,6 +240,7 @@ static void *sp_create(struct engine *e)
     s->fps = ktable_create(cap / 4 + 64, sizeof(struct fp_rec), fp_score, NULL);
     s->nets = ktable_create(cap / 4 + 64, sizeof(struct net_rec), net_score, NULL);
     s->ips = ktable_create(cap, sizeof(struct ip_rec), ip_score, NULL);
+    s->asns = ktable_create(asn_cap(cap), sizeof(struct asn_rec), asn_score, NULL);
     s->cnets = ktable_create(cap / 4 + 64, sizeof(struct cnet_rec), NULL, NULL);
     s->succ = ktable_create(succ_cap(cap), sizeof(struct succ_rec), succ_score, NULL);
     s->accts = ktable_create(acct_cap(cap), sizeof(struct acct_rec), acct_score, NULL);
@@ -215,6 +253,7 @@ static void sp_destroy(void *self)
     ktable_free(s->fps);
     ktable_free(s->nets);
     ktable_free(s->ips);
+    ktable_free(s->asns);
     ktable_free(s->cnets);
     ktable_free(s->succ);
     ktable_free(s->accts);
@@ -375,6 +414,61 @@ static void note_success(struct spray *s, struct engine *e, const struct attempt
     memcpy(r->acct, a->account.p, a->account.n);
 }
 
+/* "asn:64500" for an address, with a table; 0 without one or if unknown */
+static size_t asn_key(const struct engine_config *c, struct mw_slice ip, char *buf, size_t cap)
+{
+    uint32_t asn = c->network_of ? c->network_of(c->network_ctx, ip) : 0;
+    if (!asn)
+        return 0;
+    int n = snprintf(buf, cap, "asn:%u", asn);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* an address trying existing accounts, as a spray does (a stuffer's
+ * leaked list is mostly unknown users) */
+static bool sprays(const struct ip_rec *r)
+{
+    return r && r->failures && r->unknown * 3u <= r->failures;
+}
+
+/* an ASN fired: its spray is the campaign its first addresses belong to,
+ * else the network- or ASN-fired spray of the last 6 hours, else new */
+static void fire_asn(struct spray *s, struct engine *e, const struct attempt *a, struct asn_rec *ar,
+                     const char *key, size_t keylen, const struct ip_rec *ipr)
+{
+    struct finding *f = campaign_of(e, &ar->keep, sprays(ipr) ? a->ip : MW_SLICE("", 0));
+    if (!f && s->wide_finding && a->time.epoch_us - s->wide_us <= ASN_JOIN_US) {
+        struct finding *w = (struct finding *)engine_finding_at(e, s->wide_finding - 1);
+        if (w && w->kind == FK_PASSWORD_SPRAY)
+            f = w;
+    }
+    bool created = false;
+    if (!f) {
+        f = engine_finding(e, FK_PASSWORD_SPRAY, key, keylen, a->ev, &created);
+        f->severity = SEV_HIGH;
+        finding_seen(f, &ar->first);
+    }
+    ar->finding = f->id;
+    engine_attacker_add(e, key, keylen, f);
+    s->wide_finding = f->id;
+    s->wide_us = a->time.epoch_us;
+    for (uint8_t i = 0; i < ar->keep.n; i++)
+        if (sprays(ktable_get(s->ips, ar->keep.ip[i], ar->keep.len[i])))
+            add_ip(s, e, f, ar->keep.ip[i], ar->keep.len[i], &a->time);
+    finding_set_num(f, "asns", finding_get_num(f, "asns") + 1);
+    if (created) {
+        /* the evidence is the ASN's, not only this attempt's */
+        finding_set_num(f, "failures", (int64_t)ar->failures - a->failures);
+        finding_set_num(f, "accounts_tried", (int64_t)ar->accounts.n);
+    }
+    if (sprays(ipr)) {
+        update(s, e, f, a, created);
+    } else {
+        finding_seen(f, &a->time);
+        engine_finding_changed(e, f, created);
+    }
+}
+
 static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
 {
     struct spray *s = self;
@@ -385,9 +479,13 @@ static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
     size_t cidrlen = 0;
     size_t nkl = net_key(a->ip, nk, sizeof(nk), cidr, &cidrlen);
     struct net_rec *net = nkl ? ktable_put(s->nets, nk, nkl, NULL) : NULL;
+    char ak[32];
+    size_t akl = asn_key(c, a->ip, ak, sizeof(ak));
     if (a->success) {
         if (net)
             net->successes++;
+        if (akl)
+            ((struct asn_rec *)ktable_put(s->asns, ak, akl, NULL))->successes++;
         if (a->account.n)
             note_success(s, e, a, nkl ? hash32(nk, nkl) : 0);
         return;
@@ -396,6 +494,11 @@ static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
     struct ip_rec *ipr = ktable_put(s->ips, a->ip.p, a->ip.n, NULL);
     if (acct)
         hset_add(ipr->accounts, 4, &ipr->naccounts, acct);
+    bool unknown = a->reason.n && a->reason.p[0] == 'u'; /* unknown_user */
+    if (ipr->failures < UINT16_MAX) {
+        ipr->failures++;
+        ipr->unknown += unknown;
+    }
 
     /* 1. the shared password */
     if (a->pw_fingerprint.n) {
@@ -447,6 +550,8 @@ static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
             finding_seen(f, &net->first);
             strset_add(&f->networks, cidr, cidrlen);
             engine_attacker_add(e, nk, nkl, f);
+            s->wide_finding = f->id;
+            s->wide_us = a->time.epoch_us;
             if (created) {
                 /* the evidence is the network's, not only this attempt's */
                 finding_set_num(f, "failures", (int64_t)net->failures - a->failures);
@@ -457,10 +562,36 @@ static void sp_attempt(void *self, struct engine *e, const struct attempt *a)
         }
     }
 
-    /* 3. an address of a campaign's network failing on several accounts */
+    /* 2b. the ASN */
+    if (akl) {
+        struct asn_rec *ar = ktable_put(s->asns, ak, akl, NULL);
+        if (!ar->first.valid)
+            ar->first = a->time;
+        ar->failures += a->failures;
+        if (unknown)
+            ar->unknown += a->failures;
+        hs_add(&ar->ips, hash32(a->ip.p, a->ip.n));
+        if (acct)
+            hs_add(&ar->accounts, acct);
+        ipkeep_add(&ar->keep, a->ip);
+        if (!ar->finding && ar->ips.n >= c->spray_asn_ips && ar->accounts.n >= c->spray_asn_accounts &&
+            (uint64_t)ar->successes * 20 <= ar->failures && (uint64_t)ar->unknown * 2 <= ar->failures &&
+            !engine_attacker_of(e, a->ip.p, a->ip.n)) {
+            fire_asn(s, e, a, ar, ak, akl, ipr);
+            return;
+        }
+    }
+
+    /* 3. an address of a campaign's network failing on several accounts
+     * (of its ASN: on several accounts, mostly existing ones) */
     const struct finding *known = engine_attacker_of(e, a->ip.p, a->ip.n);
     if (!known && nkl && ipr->naccounts >= 2)
         known = engine_attacker_of(e, nk, nkl);
+    if (!known && akl && ipr->naccounts >= 2 && sprays(ipr)) {
+        known = engine_attacker_of(e, ak, akl);
+        if (known && known->kind == FK_PASSWORD_SPRAY && known->id == s->wide_finding)
+            s->wide_us = a->time.epoch_us;
+    }
     if (known && known->kind == FK_PASSWORD_SPRAY)
         update(s, e, (struct finding *)known, a, false);
 }
@@ -469,6 +600,7 @@ static size_t sp_memory_for(size_t k)
 {
     return ktable_size(k / 4 + 64, sizeof(struct fp_rec)) + ktable_size(k / 4 + 64, sizeof(struct net_rec)) +
            ktable_size(k, sizeof(struct ip_rec)) + ktable_size(k / 4 + 64, sizeof(struct cnet_rec)) +
+           ktable_size(asn_cap(k), sizeof(struct asn_rec)) +
            ktable_size(succ_cap(k), sizeof(struct succ_rec)) + ktable_size(acct_cap(k), sizeof(struct acct_rec));
 }
 

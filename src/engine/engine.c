@@ -47,6 +47,8 @@ void engine_config_defaults(struct engine_config *c)
     c->spray_min_accounts = 5;
     c->spray_net_ips = 5;
     c->spray_net_accounts = 10;
+    c->spray_asn_ips = 10;
+    c->spray_asn_accounts = 20;
     c->spam_recipients_hour = 500;
     c->drip_domains_day = 100;
     c->stuffing_min_ips = 5;

@@ -48,6 +48,10 @@ struct engine_config {
     /* ... or one network: this many failing addresses on this many accounts */
     uint32_t spray_net_ips;          /* default 5 */
     uint32_t spray_net_accounts;     /* default 10 */
+    /* ... or one ASN (with a table): this many failing addresses on this
+     * many accounts, hardly any success, mostly existing accounts */
+    uint32_t spray_asn_ips;          /* default 10 */
+    uint32_t spray_asn_accounts;     /* default 20 */
     /* outbound spam: recipients within an hour (and 5x the account's record) */
     uint32_t spam_recipients_hour;   /* default 500 */
     uint32_t drip_domains_day;       /* distinct recipient domains a day, default 100 */
