@@ -43,6 +43,7 @@ printf '\0031.0.0.0,1.0.0.255,13335,Cloudflare, Inc.' >"$corpus/fuzz_ipaddr/csv-
 printf '\0032001:db8::,2001:db8::ffff,64496,"Example, ""quoted"""' >"$corpus/fuzz_ipaddr/csv-2"
 printf '\002' >"$corpus/fuzz_ipaddr/patch-0"
 printf 'mailward-state 1\naccount_takeover\ta@example.com\t1795140007000000\t18\t5c20add7,0000abcd\noutbound_spam\ta@example.com\t498650\t600\t18\t1800\n' >"$corpus/fuzz_state/seed-1"
+printf 'mailward-state 1\naccount_takeover\tb@example.com\t1795140007000000\t18\t5c20add7\t0a0b0c0d,01020304\tDE,FR\t1c\t11223344,55667788\n' >"$corpus/fuzz_state/seed-2"
 # fuzz_passwd seeds: '\0' + each passwd-file fixture, '\1' + passwords to check,
 # '\2' + the top-100 list, '\3' + user NUL pwhash
 k=0

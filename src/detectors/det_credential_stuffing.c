@@ -469,9 +469,10 @@ static void enqueue(struct cs *c, const struct attempt *a, bool unknown)
     memcpy(w->ip, a->ip.p, a->ip.n);
     size_t al = a->account.n < sizeof(w->acct) ? a->account.n : sizeof(w->acct);
     w->acctlen = (uint8_t)al;
-    memcpy(w->acct, a->account.p, al);
+    if (al)
+        memcpy(w->acct, a->account.p, al);
     w->unknown = unknown;
-    if (a->pw_fingerprint.n <= sizeof(w->fp)) {
+    if (a->pw_fingerprint.n && a->pw_fingerprint.n <= sizeof(w->fp)) {
         memcpy(w->fp, a->pw_fingerprint.p, a->pw_fingerprint.n);
         w->fplen = (uint8_t)a->pw_fingerprint.n;
     }
