@@ -5,6 +5,7 @@
 
 #include "actions.h"
 #include "admin.h"
+#include "conn.h"
 #include "milter.h"
 #include "follow.h"
 #include "httpd.h"
@@ -40,8 +41,7 @@ struct daemon {
     struct event_base *base;
     struct httpd *http;
     struct evconnlistener *pf;
-    struct pfconn *pfconns;
-    struct pfconn *pf_pending;   /* connections whose replies wait for the commit */
+    struct connset pfset;        /* the Postfix door's connections (conn.c) */
     struct event *commit_ev;     /* group commit: once per turn of the loop */
     struct serve *serve;
     struct actions *actions;     /* webhook, hook command, nftables (actions.c) */
@@ -53,22 +53,14 @@ struct daemon {
     struct admin_ctx admin;
     char token[80];
     char api_name[128], api_value[512];  /* dovecot_api_header split */
-    uint64_t open_http, open_postfix;
+    uint64_t open_http;
     char unix_path[108];
 };
 
 struct pfconn {
-    struct daemon *d;
-    evutil_socket_t fd;
-    struct event *rev, *wev;
-    char *in;
-    size_t inlen, incap;
-    char *out;
-    size_t outlen, outoff, outcap;
+    struct conn c;               /* first: conn.c allocates and frees it */
     struct pfpol_req req;
     struct pf_session sess;
-    bool queued;                 /* on the pending list (deferred replies) */
-    struct pfconn *prev, *next, *qnext;
 };
 
 static int64_t now_us(void)
@@ -144,133 +136,50 @@ static void http_cb(void *arg, const struct http_req *req, struct http_resp *res
 
 /* ---- Postfix policy delegation ---- */
 
-static void pf_close(struct pfconn *c)
+static void pf_bad(struct conn *c, const char *why)
 {
-    struct daemon *d = c->d;
-    if (c->queued) {
-        struct pfconn **pp = &d->pf_pending;
-        while (*pp && *pp != c)
-            pp = &(*pp)->qnext;
-        if (*pp)
-            *pp = c->qnext;
-    }
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        d->pfconns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    event_free(c->rev);
-    event_free(c->wev);
-    evutil_closesocket(c->fd);
-    free(c->in);
-    free(c->out);
-    free(c);
-    d->open_postfix--;
-}
-
-static void pf_out(struct pfconn *c, const char *p, size_t n)
-{
-    if (c->outlen + n > c->outcap) {
-        size_t cap = c->outcap ? c->outcap : 1024;
-        while (cap < c->outlen + n)
-            cap *= 2;
-        c->out = xrealloc(c->out, cap);
-        c->outcap = cap;
-    }
-    memcpy(c->out + c->outlen, p, n);
-    c->outlen += n;
-}
-
-/* write the replies at once; arm the write event only when the socket is full */
-static int pf_flush(struct pfconn *c)
-{
-    while (c->outoff < c->outlen) {
-        ssize_t w = send(c->fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL);
-        if (w > 0) {
-            c->outoff += (size_t)w;
-            continue;
-        }
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            event_add(c->wev, NULL);
-            return 0;
-        }
-        pf_close(c);
-        return -1;
-    }
-    c->outoff = c->outlen = 0;
-    return 0;
-}
-
-static void pf_bad(struct pfconn *c, const char *why)
-{
-    struct serve_metrics *m = (struct serve_metrics *)serve_metrics(c->d->serve);
+    struct daemon *d = c->set->ctx;
+    struct serve_metrics *m = (struct serve_metrics *)serve_metrics(d->serve);
     m->postfix_bad++;
     fprintf(stderr, "mailward serve: postfix request: %s; connection closed (Postfix applies its default_action)\n",
             why);
-    pf_close(c);
+    conn_close(c);
 }
 
-static void pf_read(evutil_socket_t fd, short what, void *arg)
+static void pf_full(struct conn *c)
 {
-    struct pfconn *c = arg;
-    if (what & EV_TIMEOUT) {
-        pf_close(c);
-        return;
-    }
-    size_t limit = c->d->cfg.max_request + 1;
-    if (c->incap - c->inlen < 1024 && c->incap < limit) {
-        size_t cap = c->incap * 2 < limit ? c->incap * 2 : limit;
-        c->in = xrealloc(c->in, cap);
-        c->incap = cap;
-    }
-    if (c->inlen == c->incap) {
-        pf_bad(c, "a line longer than max_request");
-        return;
-    }
-    ssize_t n = recv(fd, c->in + c->inlen, c->incap - c->inlen, 0);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-        pf_close(c);
-        return;
-    }
-    if (n < 0)
-        return;
-    c->inlen += (size_t)n;
+    pf_bad(c, "a line longer than max_request");
+}
+
+/* every complete line of the buffer into the request; a reply per request */
+static int pf_data(struct conn *cn)
+{
+    struct pfconn *c = (struct pfconn *)cn;
+    struct daemon *d = cn->set->ctx;
     size_t used = 0;
     char *nl;
-    while ((nl = memchr(c->in + used, '\n', c->inlen - used))) {
-        size_t len = (size_t)(nl - (c->in + used));
-        enum pfpol_rc rc = pfpol_feed(&c->req, c->in + used, len);
+    while ((nl = memchr(cn->in + used, '\n', cn->inlen - used))) {
+        size_t len = (size_t)(nl - (cn->in + used));
+        enum pfpol_rc rc = pfpol_feed(&c->req, cn->in + used, len);
         used += len + 1;
         if (rc == PFPOL_ERROR) {
             char why[160];
             snprintf(why, sizeof(why), "%s", c->req.err);
-            pf_bad(c, why);
-            return;
+            pf_bad(cn, why);
+            return -1;
         }
         if (rc == PFPOL_DONE) {
             char reply[512];
-            size_t rn = serve_postfix(c->d->serve, now_us(), &c->sess, &c->req, reply, sizeof(reply));
-            pf_out(c, reply, rn);
+            size_t rn = serve_postfix(d->serve, now_us(), &c->sess, &c->req, reply, sizeof(reply));
+            conn_out(cn, reply, rn);
             pfpol_reset(&c->req);
         }
     }
     if (used) {
-        memmove(c->in, c->in + used, c->inlen - used);
-        c->inlen -= used;
+        memmove(cn->in, cn->in + used, cn->inlen - used);
+        cn->inlen -= used;
     }
-    if (c->outlen > c->outoff && !event_pending(c->wev, EV_WRITE, NULL) && !c->queued) {
-        if (!c->d->commit_ev) {
-            pf_flush(c);
-            return;
-        }
-        c->queued = true;
-        c->qnext = c->d->pf_pending;
-        c->d->pf_pending = c;
-        event_active(c->d->commit_ev, EV_TIMEOUT, 0);
-    }
+    return 0;
 }
 
 /* group commit: after the loop has read what was ready and decided it,
@@ -284,26 +193,13 @@ static void on_commit(evutil_socket_t fd, short what, void *arg)
     serve_commit_durable(d->serve);
     if (d->http)
         httpd_flush_pending(d->http);
-    while (d->pf_pending) {
-        struct pfconn *c = d->pf_pending;
-        d->pf_pending = c->qnext;
-        c->queued = false;
-        if (!event_pending(c->wev, EV_WRITE, NULL))
-            pf_flush(c); /* may free c */
-    }
+    connset_flush_pending(&d->pfset);
 }
 
-static void defer_http(void *arg)
+static void defer_replies(void *arg)
 {
     struct daemon *d = arg;
     event_active(d->commit_ev, EV_TIMEOUT, 0);
-}
-
-static void pf_write(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    pf_flush(arg);
 }
 
 static void pf_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
@@ -311,29 +207,18 @@ static void pf_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     (void)l;
     (void)salen;
     struct daemon *d = arg;
-    if (d->open_postfix >= d->cfg.max_connections) {
-        evutil_closesocket(fd);
-        return;
-    }
-    if (sa && sa->sa_family != AF_UNIX) {
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    }
-    struct pfconn *c = xcalloc(1, sizeof(*c));
-    c->d = d;
-    c->fd = fd;
-    c->incap = 4096;
-    c->in = xmalloc(c->incap);
-    pfpol_init(&c->req, d->cfg.max_request);
-    c->rev = event_new(d->base, fd, EV_READ | EV_PERSIST, pf_read, c);
-    c->wev = event_new(d->base, fd, EV_WRITE, pf_write, c);
-    struct timeval tv = {(time_t)d->cfg.idle_timeout, 0};
-    event_add(c->rev, &tv);
-    c->next = d->pfconns;
-    if (d->pfconns)
-        d->pfconns->prev = c;
-    d->pfconns = c;
-    d->open_postfix++;
+    struct pfconn *c = (struct pfconn *)connset_accept(&d->pfset, fd, sa && sa->sa_family != AF_UNIX);
+    if (c)
+        pfpol_init(&c->req, d->cfg.max_request);
+}
+
+/* the Postfix door's limits, from the configuration (again after SIGHUP) */
+static void pf_limits(struct daemon *d)
+{
+    d->pfset.max = d->cfg.max_connections;
+    d->pfset.idle_s = d->cfg.idle_timeout;
+    d->pfset.in_limit = d->cfg.max_request + 1;
+    d->pfset.in_room = 1024;
 }
 
 /* "ADDR:PORT", "[V6]:PORT", ":PORT" -> host, port */
@@ -478,6 +363,7 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
     apply_api_header(d);
     struct httpd_opts ho = {d->cfg.max_request, d->cfg.max_connections, d->cfg.idle_timeout};
     httpd_set_opts(d->http, &ho);
+    pf_limits(d);
     d->admin.metrics_public = d->cfg.metrics_public;
     fprintf(stderr, "mailward serve: SIGHUP: reloaded %s\n", d->config_path);
 }
@@ -654,11 +540,20 @@ int daemon_run(const struct serve_config *cfg, const char *config_path)
     d.admin.metrics_public = d.cfg.metrics_public;
     d.admin.started_us = now_us();
     d.admin.open_http = &d.open_http;
-    d.admin.open_postfix = &d.open_postfix;
+    d.admin.open_postfix = &d.pfset.open;
+    d.pfset.base = d.base;
+    d.pfset.size = sizeof(struct pfconn);
+    d.pfset.on_data = pf_data;
+    d.pfset.on_full = pf_full;
+    d.pfset.ctx = &d;
+    pf_limits(&d);
     if (listen_http(&d) < 0 || listen_postfix(&d) < 0)
         goto out;
-    if (d.commit_ev)
-        httpd_set_defer(d.http, defer_http, &d);
+    if (d.commit_ev) {
+        httpd_set_defer(d.http, defer_replies, &d);
+        d.pfset.defer = defer_replies;
+        d.pfset.defer_ctx = &d;
+    }
     if (d.cfg.follow && *d.cfg.follow) {
         d.follow = follow_create(d.cfg.follow, d.cfg.follow_from_start, &d.cfg.log_level, follow_to_serve, d.serve,
                                  err, sizeof(err));
@@ -697,8 +592,7 @@ out:
     httpd_free(d.http);
     if (d.pf)
         evconnlistener_free(d.pf);
-    while (d.pfconns)
-        pf_close(d.pfconns);
+    connset_close_all(&d.pfset);
     if (d.unix_path[0])
         unlink(d.unix_path);
     actions_destroy(d.actions); /* finishes queued actions (action_flush seconds at most) */

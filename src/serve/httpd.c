@@ -3,6 +3,8 @@
  */
 #include "httpd.h"
 
+#include "conn.h"
+
 #include "../util/xalloc.h"
 
 #include <errno.h>
@@ -18,30 +20,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-struct hconn {
-    struct httpd *h;
-    evutil_socket_t fd;
-    struct event *rev, *wev;
-    char *in;
-    size_t inlen, incap;
-    char *out;
-    size_t outlen, outoff, outcap;
-    bool closing;             /* close once the output is written */
-    bool queued;              /* on the pending list (deferred replies) */
-    struct hconn *prev, *next, *qnext;
-};
 
 struct httpd {
-    struct event_base *base;
     struct evconnlistener *lst;
     struct httpd_opts o;
     http_handler_fn fn;
     void *ctx;
-    uint64_t open;
-    struct hconn *conns;
-    struct hconn *pending;    /* connections with deferred replies */
-    void (*defer)(void *ctx);
-    void *defer_ctx;
+    struct connset set;       /* the connections (conn.c) */
     struct outbuf body;
 };
 
@@ -70,94 +55,23 @@ const char *http_header(const struct http_req *r, const char *name)
     return NULL;
 }
 
-static void conn_free(struct hconn *c)
-{
-    struct httpd *h = c->h;
-    if (c->queued) {
-        struct hconn **pp = &h->pending;
-        while (*pp && *pp != c)
-            pp = &(*pp)->qnext;
-        if (*pp)
-            *pp = c->qnext;
-    }
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        h->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    event_free(c->rev);
-    event_free(c->wev);
-    evutil_closesocket(c->fd);
-    free(c->in);
-    free(c->out);
-    free(c);
-    h->open--;
-}
-
-static void out_add(struct hconn *c, const char *p, size_t n)
-{
-    if (c->outlen + n > c->outcap) {
-        if (c->outoff) {
-            memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
-            c->outlen -= c->outoff;
-            c->outoff = 0;
-        }
-        if (c->outlen + n > c->outcap) {
-            size_t cap = c->outcap ? c->outcap : 1024;
-            while (cap < c->outlen + n)
-                cap *= 2;
-            c->out = xrealloc(c->out, cap);
-            c->outcap = cap;
-        }
-    }
-    memcpy(c->out + c->outlen, p, n);
-    c->outlen += n;
-}
-
-static void respond(struct hconn *c, int status, const char *ctype, const char *body, size_t n, bool close_after)
+static void respond(struct conn *c, int status, const char *ctype, const char *body, size_t n, bool close_after)
 {
     char head[256];
     int hl = snprintf(head, sizeof(head),
                       "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s\r\n", status,
                       http_status_text(status), ctype, n, close_after ? "Connection: close\r\n" : "");
-    out_add(c, head, (size_t)hl);
-    out_add(c, body, n);
+    conn_out(c, head, (size_t)hl);
+    conn_out(c, body, n);
     if (close_after)
         c->closing = true;
 }
 
-static void respond_error(struct hconn *c, int status, const char *msg)
+static void respond_error(struct conn *c, int status, const char *msg)
 {
     char body[256];
     int n = snprintf(body, sizeof(body), "{\"status\":0,\"msg\":\"%s\"}", msg);
     respond(c, status, "application/json", body, (size_t)n, true);
-}
-
-/* write what is pending; 0 done or waiting for EV_WRITE, -1 the connection is gone */
-static int flush_out(struct hconn *c)
-{
-    while (c->outoff < c->outlen) {
-        ssize_t w = send(c->fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL);
-        if (w > 0) {
-            c->outoff += (size_t)w;
-            continue;
-        }
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            event_add(c->wev, NULL);
-            return 0;
-        }
-        if (w < 0 && errno == EINTR)
-            continue;
-        conn_free(c);
-        return -1;
-    }
-    c->outoff = c->outlen = 0;
-    if (c->closing) {
-        conn_free(c);
-        return -1;
-    }
-    return 0;
 }
 
 /* parse the head in c->in[0..hlen) (hlen includes the blank line) in place */
@@ -332,9 +246,9 @@ int http_parse(char *start, size_t avail, size_t max_body, struct http_req *r, s
 }
 
 /* handle every complete request in the buffer */
-static int process(struct hconn *c)
+static int process(struct conn *c)
 {
-    struct httpd *h = c->h;
+    struct httpd *h = c->set->ctx;
     size_t used = 0;
     while (!c->closing && used < c->inlen) {
         struct http_req r;
@@ -363,70 +277,30 @@ static int process(struct hconn *c)
     return 0;
 }
 
-static void on_read(evutil_socket_t fd, short what, void *arg)
+/* the buffer holds HTTPD_MAX_HEAD + max_body: process() answers 413/431
+ * before it is full */
+static void on_full(struct conn *c)
 {
-    struct hconn *c = arg;
-    if (what & EV_TIMEOUT) {
-        conn_free(c);
-        return;
-    }
-    size_t limit = HTTPD_MAX_HEAD + c->h->o.max_body + 1;
-    if (c->incap - c->inlen < 4096 && c->incap < limit) {
-        size_t cap = c->incap * 2;
-        if (cap > limit)
-            cap = limit;
-        c->in = xrealloc(c->in, cap);
-        c->incap = cap;
-    }
-    if (c->inlen == c->incap) {
-        conn_free(c); /* cannot happen: process() answers 413/431 first */
-        return;
-    }
-    ssize_t n = recv(fd, c->in + c->inlen, c->incap - c->inlen, 0);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-        conn_free(c);
-        return;
-    }
-    if (n < 0)
-        return;
-    c->inlen += (size_t)n;
-    process(c);
-    if (c->outlen > c->outoff && !event_pending(c->wev, EV_WRITE, NULL)) {
-        if (c->h->defer) {
-            if (!c->queued) {
-                c->queued = true;
-                c->qnext = c->h->pending;
-                c->h->pending = c;
-            }
-            c->h->defer(c->h->defer_ctx);
-        } else {
-            flush_out(c);
-        }
-    }
+    conn_close(c);
 }
 
 void httpd_set_defer(struct httpd *h, void (*fn)(void *ctx), void *ctx)
 {
-    h->defer = fn;
-    h->defer_ctx = ctx;
+    h->set.defer = fn;
+    h->set.defer_ctx = ctx;
 }
 
 void httpd_flush_pending(struct httpd *h)
 {
-    while (h->pending) {
-        struct hconn *c = h->pending;
-        h->pending = c->qnext;
-        c->queued = false;
-        if (!event_pending(c->wev, EV_WRITE, NULL))
-            flush_out(c); /* may free c */
-    }
+    connset_flush_pending(&h->set);
 }
 
-static void on_write(evutil_socket_t fd, short what, void *arg)
+static void set_limits(struct httpd *h)
 {
-    (void)fd;
-    (void)what;
-    flush_out(arg);
+    h->set.max = h->o.max_connections;
+    h->set.idle_s = h->o.idle_timeout_s;
+    h->set.in_limit = HTTPD_MAX_HEAD + h->o.max_body + 1;
+    h->set.in_room = 4096;
 }
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
@@ -435,26 +309,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     (void)sa;
     (void)salen;
     struct httpd *h = arg;
-    if (h->open >= h->o.max_connections) {
-        evutil_closesocket(fd);
-        return;
-    }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    struct hconn *c = xcalloc(1, sizeof(*c));
-    c->h = h;
-    c->fd = fd;
-    c->incap = 4096;
-    c->in = xmalloc(c->incap);
-    c->rev = event_new(h->base, fd, EV_READ | EV_PERSIST, on_read, c);
-    c->wev = event_new(h->base, fd, EV_WRITE, on_write, c);
-    struct timeval tv = {(time_t)h->o.idle_timeout_s, 0};
-    event_add(c->rev, &tv);
-    c->next = h->conns;
-    if (h->conns)
-        h->conns->prev = c;
-    h->conns = c;
-    h->open++;
+    connset_accept(&h->set, fd, true);
 }
 
 struct httpd *httpd_create(struct event_base *base, const char *host, unsigned port, const struct httpd_opts *o,
@@ -469,10 +324,15 @@ struct httpd *httpd_create(struct event_base *base, const char *host, unsigned p
         return NULL;
     }
     struct httpd *h = xcalloc(1, sizeof(*h));
-    h->base = base;
     h->o = *o;
     h->fn = fn;
     h->ctx = ctx;
+    h->set.base = base;
+    h->set.size = sizeof(struct conn);
+    h->set.on_data = process;
+    h->set.on_full = on_full;
+    h->set.ctx = h;
+    set_limits(h);
     outbuf_init(&h->body, 4096);
     h->lst = evconnlistener_new_bind(base, on_accept, h,
                                      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 1024,
@@ -490,19 +350,19 @@ struct httpd *httpd_create(struct event_base *base, const char *host, unsigned p
 void httpd_set_opts(struct httpd *h, const struct httpd_opts *o)
 {
     h->o = *o;
+    set_limits(h);
 }
 
 uint64_t httpd_open(const struct httpd *h)
 {
-    return h->open;
+    return h->set.open;
 }
 
 void httpd_free(struct httpd *h)
 {
     if (!h)
         return;
-    while (h->conns)
-        conn_free(h->conns);
+    connset_close_all(&h->set);
     evconnlistener_free(h->lst);
     outbuf_free(&h->body);
     free(h);
