@@ -364,12 +364,11 @@ static void novel_mail(struct baseline *b, struct engine *e, const struct mw_eve
         return;
     b->novel_us = 0;
     char sum[sizeof(((struct finding *)0)->summary)];
-    snprintf(sum, sizeof(sum),
-             "%.*s logged in from %.*s, a %s it never used%s, then mailed %u recipients within the hour: "
-             "the account is compromised",
+    snprintf(sum, sizeof(sum), "%.*s logged in from %.*s (a new %s%s), then mailed %u recipients within the hour: "
+             "compromised",
              (int)ev->account.n, ev->account.p, (int)b->novel_iplen, b->novel_ip,
              (b->novel_why & NEW_COUNTRY) ? "country" : "network",
-             (b->novel_why & NEW_PROTOCOL) ? " over a protocol new to it" : "", b->novel_rcpts);
+             (b->novel_why & NEW_PROTOCOL) ? " and protocol" : "", b->novel_rcpts);
     const char *how = (b->novel_why & NEW_COUNTRY) ? "new_country_then_mass_mail" : "new_network_then_mass_mail";
     struct flagging g = flag_open(e, NULL, ev, ev->account, MW_SLICE(b->novel_ip, b->novel_iplen), NULL, how, false, sum);
     finding_set_num(g.f, "recipients_after_login", b->novel_rcpts);
@@ -398,9 +397,8 @@ static void fresh_mail(struct baseline *b, struct engine *e, const struct mw_eve
     if (b->nfresh_domains != need)
         return;
     char sum[sizeof(((struct finding *)0)->summary)];
-    snprintf(sum, sizeof(sum),
-             "%.*s logged in from %.*s, an address new to it, and mailed %u domains it never mailed before "
-             "within the hour: the account is compromised (its contacts being mailed one by one)",
+    snprintf(sum, sizeof(sum), "%.*s logged in from %.*s, new to it, then mailed %u domains it never mailed "
+             "within the hour: compromised",
              (int)ev->account.n, ev->account.p, (int)ev->ip.n, ev->ip.p, need);
     struct flagging g =
         flag_open(e, NULL, ev, ev->account, ev->ip, NULL, "new_address_then_new_domains", false, sum);
