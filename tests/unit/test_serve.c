@@ -537,6 +537,42 @@ static void test_serve_renewal(void **state)
     assert_int_equal(guard_nbans(serve_guard(f->s)), 250);
 }
 
+/* the live path of account_takeover's new-address rule: a day of logins
+ * from home (Dovecot reports), then a login from an address new to the
+ * account and one message per contact, each at its own domain, through the
+ * Postfix door: the 12th domain flags the account, and that message and
+ * the next are held */
+static void test_serve_drip_from_new_address(void **state)
+{
+    struct fixture *f = *state;
+    int64_t t = T0;
+    for (int i = 0; i < 8; i++) {
+        dovecot(f->s, t, DOVECOT_REPORT, "198.51.100.20", "erin@example.com", "aaaa", 1);
+        t += 2 * 3600 * SEC;
+    }
+    dovecot(f->s, t, DOVECOT_REPORT, "203.0.113.50", "erin@example.com", "aaaa", 1);
+    for (int i = 1; i <= 13; i++) {
+        char req[512];
+        struct pf_session ps = {0};
+        snprintf(req, sizeof(req),
+                 "request=smtpd_access_policy\nprotocol_state=RCPT\nsasl_username=erin@example.com\n"
+                 "client_address=203.0.113.50\nsender=erin@example.com\nrecipient=contact%d@shop%d.example\n"
+                 "instance=d%d\n\n",
+                 i, i, i);
+        const char *reply = postfix(f->s, t + i * 60 * SEC, &ps, req);
+        if (i < 12)
+            assert_string_equal(reply, "action=DUNNO\n\n");
+        else
+            assert_non_null(strstr(reply, "action=HOLD"));
+    }
+    /* a colleague's ordinary mail from her usual address passes */
+    struct pf_session ps2 = {0};
+    const char *reply = postfix(f->s, t + 20 * 60 * SEC, &ps2,
+                                "request=smtpd_access_policy\nprotocol_state=RCPT\nsasl_username=dave\n"
+                                "client_address=198.51.100.3\nrecipient=friend@example.org\ninstance=x1\n\n");
+    assert_string_equal(reply, "action=DUNNO\n\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -551,6 +587,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_serve_cleartext, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serve_weak_passwords, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serve_renewal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_serve_drip_from_new_address, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
