@@ -7,14 +7,15 @@
  *  - or a login from a network (ASN when the caller has a table, else the
  *    /16 or IPv6 /32) or a country the account never used in at least a
  *    day of history, followed within the hour by deliveries to
- *    novel_recipients recipients outside the account's own domain (a
- *    quarter of that when the login's protocol is new to the account too):
+ *    novel_recipients recipients outside our domains (those of the
+ *    accounts that log in; a quarter of that when the login's protocol is
+ *    new to the account too):
  *    a traveller's first login abroad and ordinary mail is left alone, a
  *    hijacker's mass mailing is not;
  *  - or logins from addresses (/24, IPv6 /64) new to the account, and
  *    within the hour of such a login, mail submitted from them to
- *    novel_domains distinct domains outside the account's own that it
- *    never mailed before: one message per scraped contact, each at its
+ *    novel_domains distinct domains outside ours that the account never
+ *    mailed before (its last DOMAINS are remembered): one message per scraped contact, each at its
  *    own domain, from a proxy in the user's own ISP, which no network or
  *    rate rule sees.
  * One finding per account, critical; the account is registered ("acct:"),
@@ -67,12 +68,10 @@ struct baseline {
     char novel_ip[IPADDR_STRLEN];
     uint8_t novel_iplen;
     /* watch 2: logins from new addresses, and the new domains mailed from them */
-    uint8_t fresh_iplen;
     uint16_t nfresh_domains;
     uint32_t fresh_nets[FRESH_NETS];
-    int64_t fresh_us[FRESH_NETS];
+    int64_t fresh_us[FRESH_NETS];   /* 0: slot unused */
     uint32_t fresh_domains[FRESH_DOMAINS];
-    char fresh_ip[IPADDR_STRLEN];
 };
 
 #define NEW_COUNTRY 1
@@ -310,7 +309,6 @@ static void baseline_login(struct takeover *t, struct engine *e, const struct at
                 b->nfresh_domains = 0; /* a watch of its own: count afresh */
             b->fresh_nets[slot] = addr;
             b->fresh_us[slot] = now;
-            copy_ip(b->fresh_ip, &b->fresh_iplen, a->ip);
         }
         keep(b->addrs, &b->naddrs, ADDRS, addr, b->logins);
     }
@@ -380,7 +378,7 @@ static void novel_mail(struct baseline *b, struct engine *e, const struct mw_eve
 /* watch 2: domains never mailed, from addresses new to the account */
 static void fresh_mail(struct baseline *b, struct engine *e, const struct mw_event *ev, uint32_t dom)
 {
-    if (!ev->ip.n || !b->fresh_iplen)
+    if (!ev->ip.n)
         return;
     uint32_t addr = addr_of(ev->ip);
     bool watched = false;
