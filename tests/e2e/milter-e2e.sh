@@ -25,13 +25,11 @@
 # build/mailward). About 30 s. MILTER_E2E_KEEP=1 keeps the work directory.
 set -uo pipefail
 E2E=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$E2E/../.." && pwd)
-MW=${1:-$ROOT/build/mailward}
 # shellcheck source=mailstack.sh
 . "$E2E/mailstack.sh"
-mw_need_root
-[ -x "$MW" ] || mw_die "no mailward binary at $MW (build it first)"
-MW=$(cd "$(dirname "$MW")" && pwd)/$(basename "$MW")
+# shellcheck source=lib.sh
+. "$E2E/lib.sh"
+e2e_mailward "${1:-}"
 command -v swaks >/dev/null || mw_die "swaks missing: tests/e2e/mailstack.sh install"
 
 # one mail stack at a time on this machine (fixed ports 25/587/143)
@@ -42,46 +40,9 @@ for i in $(seq 1 60); do
     sleep 10
 done
 
-HTTP_PORT="" MILTER_PORT=""
-for p in $(seq 46427 10 46527); do
-    if ! mw_port_busy "$p" && ! mw_port_busy $((p + 2)); then
-        HTTP_PORT=$p; MILTER_PORT=$((p + 2)); break
-    fi
-done
-[ -n "$HTTP_PORT" ] || mw_die "no free ports in 46427-46529"
+read -r HTTP_PORT MILTER_PORT < <(e2e_ports 46427 46527 0 2) || mw_die "no free ports in 46427-46529"
 D=$MW_DOMAIN
-WORK=$(mktemp -d /tmp/mailward-milter-e2e.XXXXXX)
-STATE=$WORK/state
-mkdir -p "$STATE"
-SERVE_PID="" STACK=0 FAILS=0 PASSES=0
-T0=$(date +%s)
-
-ok()   { PASSES=$((PASSES + 1)); echo "ok   $*"; }
-fail() { FAILS=$((FAILS + 1)); echo "FAIL $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
-
-cleanup() {
-    local rc=$?
-    set +e
-    trap - EXIT INT TERM
-    if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then kill "$SERVE_PID"; wait "$SERVE_PID"; fi
-    if [ "$STACK" = 1 ]; then
-        postsuper -d ALL </dev/null >/dev/null 2>&1
-        cp "$MW_LOG/mail.log" "$WORK/mail.log" 2>/dev/null
-        mw_stop
-    fi
-    if [ "$rc" -ne 0 ] || [ "$FAILS" -ne 0 ] || [ "${MILTER_E2E_KEEP:-0}" = 1 ]; then
-        echo "milter-e2e: work directory kept: $WORK (serve.log, mail.log, swaks-*.txt)"
-        [ "$FAILS" -ne 0 ] && [ -s "$WORK/serve.log" ] && tail -20 "$WORK/serve.log"
-    else
-        rm -rf "$WORK"
-    fi
-    echo "milter-e2e: $PASSES ok, $FAILS FAIL, $(( $(date +%s) - T0 )) s"
-    [ "$rc" -eq 0 ] && [ "$FAILS" -ne 0 ] && rc=1
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+e2e_setup milter-e2e "${MILTER_E2E_KEEP:-0}" "serve.log, mail.log, swaks-*.txt"
 
 # ------------------------------------------------------------ Postfix: the milter settings of docs/serve.md
 cat >"$WORK/main.cf" <<EOF
@@ -97,20 +58,10 @@ unset MW_POSTFIX_EXTRA_MASTER MW_DOVECOT_EXTRA_CONF
 STACK=1
 mw_start >"$WORK/stack.log" 2>&1 || { cat "$WORK/stack.log"; exit 1; }
 
-serve_start() {
-    "$MW" serve --state-dir "$STATE" --http "127.0.0.1:$HTTP_PORT" --postfix "" --set asn_db= \
-        --set "milter=inet:$MILTER_PORT@127.0.0.1" --set "release_command=postsuper -H" \
-        </dev/null >>"$WORK/serve.log" 2>&1 &
-    SERVE_PID=$!
-    local i
-    for i in $(seq 1 100); do
-        mw_port_open 127.0.0.1 "$MILTER_PORT" && curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null && return 0
-        sleep 0.05
-    done
-    tail -5 "$WORK/serve.log"; mw_die "mailward serve did not start"
-}
-serve_start
-ctl() { "$MW" ctl --state-dir "$STATE" --url "http://127.0.0.1:$HTTP_PORT" "$@"; }
+SERVE_ARGS=(--postfix "" --set asn_db= --set "milter=inet:$MILTER_PORT@127.0.0.1"
+            --set "release_command=postsuper -H")
+SERVE_PORTS=("$MILTER_PORT")
+serve_start "first start"
 api() { curl -sf -H "Authorization: Bearer $(cat "$STATE/admin.token")" "http://127.0.0.1:$HTTP_PORT$1"; }
 
 pass_of() { mw_virtual_users | awk -v u="$1" '$1 == u { print $2 }'; }
@@ -177,7 +128,7 @@ q5=$(send inbound carol@example.org bob "$WAVE" 25)
 check "mail from another server (no AUTH) is not judged: delivered ($q5)" delivered "$q5"
 
 # ------------------------------------------------------------ 5
-kill "$SERVE_PID"; wait "$SERVE_PID"; SERVE_PID=""
+serve_stop TERM
 q6=$(send failopen erin@$D erin "$WAVE")
 q7=$(send failopen2 erin@$D erin "$WAVE")
 check "mailward down: mail flows (milter_default_action = accept) ($q6 $q7)" \

@@ -41,131 +41,30 @@
 # mail.log, ctl outputs); it is always kept after a FAIL.
 set -uo pipefail
 E2E=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$E2E/../.." && pwd)
-MW=${1:-$ROOT/build/mailward}
-EX=$ROOT/docs/examples
 # shellcheck source=mailstack.sh
 . "$E2E/mailstack.sh"
-mw_need_root
-[ -x "$MW" ] || mw_die "no mailward binary at $MW (build it first)"
-MW=$(cd "$(dirname "$MW")" && pwd)/$(basename "$MW")
+# shellcheck source=lib.sh
+. "$E2E/lib.sh"
+e2e_mailward "${1:-}"
+EX=$ROOT/docs/examples
 
 # The daemon's ports: the first free pair of 45427/45428, 45437/45438, ...
 # (other tests and benchmarks on this machine use 84xx, 184xx, 384xx, 394xx)
 HTTP_PORT=${SERVE_E2E_HTTP_PORT:-}
 PF_PORT=${SERVE_E2E_POSTFIX_PORT:-}
 if [ -z "$HTTP_PORT" ] || [ -z "$PF_PORT" ]; then
-    for p in $(seq 45427 10 45527); do
-        if ! mw_port_busy "$p" && ! mw_port_busy $((p + 1)); then
-            HTTP_PORT=${HTTP_PORT:-$p}; PF_PORT=${PF_PORT:-$((p + 1))}; break
-        fi
-    done
-    [ -n "$HTTP_PORT" ] && [ -n "$PF_PORT" ] || mw_die "no free port pair in 45427-45528"
+    read -r p q < <(e2e_ports 45427 45527 0 1) || mw_die "no free port pair in 45427-45528"
+    HTTP_PORT=${HTTP_PORT:-$p}; PF_PORT=${PF_PORT:-$q}
 fi
 TOKEN=mailward-e2e-api-token-0005     # test values only
 NONCE=mailward-e2e-nonce-0005
 D=$MW_DOMAIN
-PY=$(mw_python)
-util() { "$PY" "$E2E/serve_e2e_util.py" "$@"; }
-T0=$(date +%s%3N)
 
-WORK=$(mktemp -d /tmp/mailward-serve-e2e.XXXXXX)
-STATE=$WORK/state
-ACT=$WORK/client-actions.jsonl
-mkdir -p "$STATE"
-: >"$ACT"
-SERVE_PID=""
-STACK=0
-FAILS=0
-PASSES=0
-BG=()
-
-# ------------------------------------------------------------ reporting
-ok()   { PASSES=$((PASSES + 1)); echo "ok   $*"; }
-fail() { FAILS=$((FAILS + 1)); echo "FAIL $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
-not() { ! "$@"; }
-quiet() { "$@" >/dev/null; }
-ms() { echo $(( $(date +%s%3N) - $1 )); }
-CHECK_T=0
-begin() { CHECK_T=$(date +%s%3N); echo "== $*"; }
-took() { echo "   ($1 took $(ms "$CHECK_T") ms)"; }
-
-# ------------------------------------------------------------ cleanup
-cleanup() {
-    local rc=$? p
-    set +e
-    trap - EXIT INT TERM
-    for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
-    if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
-        kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null
-    fi
-    if [ "$STACK" = 1 ]; then
-        # the held and queued test mail goes with the stack
-        postsuper -d ALL </dev/null >/dev/null 2>&1
-        cp "$MW_LOG/mail.log" "$WORK/mail.log" 2>/dev/null
-        mw_stop
-    fi
-    if [ "$rc" -ne 0 ] || [ "$FAILS" -ne 0 ] || [ "${SERVE_E2E_KEEP:-0}" = 1 ]; then
-        echo "serve-e2e: work directory kept: $WORK (serve.log, client-actions.jsonl, mail.log, ctl-*.txt)"
-        [ "$FAILS" -ne 0 ] && [ -s "$WORK/serve.log" ] && { echo "--- serve.log (last 30 lines)"; tail -30 "$WORK/serve.log"; }
-    else
-        rm -rf "$WORK"
-    fi
-    echo "serve-e2e: $PASSES ok, $FAILS FAIL, $(( ($(date +%s%3N) - T0) / 1000 )) s"
-    [ "$rc" -eq 0 ] && [ "$FAILS" -ne 0 ] && rc=1
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# ------------------------------------------------------------ the daemon
-ctl() { "$MW" ctl --state-dir "$STATE" --url "http://127.0.0.1:$HTTP_PORT" "$@"; }
-# ctlf NAME CMD...: ctl output into $WORK/ctl-NAME.txt (echoes the path)
-ctlf() { local n=$1; shift; ctl "$@" >"$WORK/ctl-$n.txt" 2>&1; echo "$WORK/ctl-$n.txt"; }
-
-serve_start() {
-    echo "--- serve start ($*)" >>"$WORK/serve.log"
-    "$MW" serve --state-dir "$STATE" --http "127.0.0.1:$HTTP_PORT" --postfix "127.0.0.1:$PF_PORT" \
-        --set "dovecot_api_header=$API_HEADER" --set delay_max=1 --set asn_db= \
-        --set "release_command=postsuper -H" </dev/null >>"$WORK/serve.log" 2>&1 &
-    SERVE_PID=$!
-    local i
-    for i in $(seq 1 100); do
-        curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1 && mw_port_open 127.0.0.1 "$PF_PORT" && return 0
-        kill -0 "$SERVE_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    tail -5 "$WORK/serve.log" >&2
-    mw_die "mailward serve did not start"
-}
-
-# serve_stop SIGNAL: stop the daemon and wait for it
-serve_stop() {
-    kill "-$1" "$SERVE_PID" 2>/dev/null
-    wait "$SERVE_PID" 2>/dev/null
-    SERVE_PID=""
-}
+e2e_setup serve-e2e "${SERVE_E2E_KEEP:-0}" "serve.log, client-actions.jsonl, mail.log, ctl-*.txt"
+SERVE_PORTS=("$PF_PORT")     # serve_start waits for the Postfix door too
 
 # ------------------------------------------------------------ clients
-# sess STEP PROTO SRC USER PASS: one login session (mwclient.py; PROTO
-# imap, pop3 in clear, imaps, pop3s over TLS), its outcome appended to $ACT
-# under STEP
-sess() {
-    local step=$1 proto=$2 src=$3 user=$4 pass=$5 port=143 mech=login tls=none
-    case $proto in
-        pop3)  port=110; mech=user ;;
-        imaps) proto=imap; port=993; tls=implicit ;;
-        pop3s) proto=pop3; port=995; mech=user; tls=implicit ;;
-    esac
-    "$PY" "$E2E/mwclient.py" "$proto" --src "$src" --port "$port" --mech "$mech" --tls "$tls" \
-        --attempt "$user:$pass:x" --step "$step" --actions "$ACT" --note "$step" \
-        >>"$WORK/clients.log" 2>&1 || true
-}
-spawn() { "$@" & BG+=($!); }
-waitbg() { local p; for p in "${BG[@]}"; do wait "$p" 2>/dev/null; done; BG=(); }
-results() { util results "$ACT" "$1"; }
-
+# (sess, spawn, waitbg, results, util, ctl, ctlf, poll: lib.sh)
 # send OUT SRC USER PASS [TO]: a message through submission (587, STARTTLS,
 # AUTH PLAIN) with swaks; prints the queue id ("" if none)
 send() {
@@ -193,39 +92,24 @@ wait_log() {   # wait_log IP...: until every refusal is in mail.log (rsyslog lag
     done
     return 1
 }
-# until a ctl query file (re-run) matches: poll NAME GREP-PATTERN CTL-ARGS...
-poll() {
-    local name=$1 pat=$2 i f; shift 2
-    for i in $(seq 1 25); do
-        f=$(ctlf "$name" "$@")
-        grep -qE "$pat" "$f" && return 0
-        sleep 0.2
-    done
-    return 1
-}
 
 # ------------------------------------------------------------ the snippets
-sed -e "s/127\.0\.0\.1:8427/127.0.0.1:$HTTP_PORT/" \
-    -e "s/CHANGE-ME-API-TOKEN/$TOKEN/" -e "s/CHANGE-ME-NONCE/$NONCE/" \
-    "$EX/dovecot-95-mailward.conf" >"$WORK/95-mailward.conf"
+e2e_dovecot_snippet "$TOKEN" "$NONCE"
 sed -e "s/127\.0\.0\.1:8428/127.0.0.1:$PF_PORT/" "$EX/postfix-main.cf" >"$WORK/main.cf"
 cp "$EX/postfix-master.cf" "$WORK/master.cf"
-API_HEADER=$(sed -n 's/^auth_policy_server_api_header = //p' "$WORK/95-mailward.conf")
 grep -q "^auth_policy_server_url = http://127.0.0.1:$HTTP_PORT/\$" "$WORK/95-mailward.conf" \
     && grep -q "^mailward_policy = inet:127.0.0.1:$PF_PORT\$" "$WORK/main.cf" && [ -n "$API_HEADER" ] \
     || mw_die "the docs/examples snippets changed: their URL, policy service or API header line was not found"
 export MW_DOVECOT_EXTRA_CONF=$WORK/95-mailward.conf
 export MW_POSTFIX_EXTRA_MAIN=$WORK/main.cf
 export MW_POSTFIX_EXTRA_MASTER=$WORK/master.cf
+SERVE_ARGS=(--postfix "127.0.0.1:$PF_PORT" --set "dovecot_api_header=$API_HEADER" --set delay_max=1
+            --set asn_db= --set "release_command=postsuper -H")
 
 # ------------------------------------------------------------ start
-if [ -e "$MW_RUN/started" ] && mw_pidfile_alive "$MW_RUN/rsyslogd.pid"; then
-    mw_die "another mailstack run is active ($MW_RUN/started); not touching it"
-fi
 mw_port_open 127.0.0.1 "$HTTP_PORT" && mw_die "port $HTTP_PORT is taken (SERVE_E2E_HTTP_PORT)"
 mw_port_open 127.0.0.1 "$PF_PORT" && mw_die "port $PF_PORT is taken (SERVE_E2E_POSTFIX_PORT)"
-mw_install
-mw_stop >/dev/null 2>&1 || true      # leftovers of an interrupted run
+e2e_stack_free
 serve_start "first start"
 STACK=1
 mw_start

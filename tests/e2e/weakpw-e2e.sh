@@ -39,91 +39,21 @@
 # after a FAIL.
 set -uo pipefail
 E2E=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$E2E/../.." && pwd)
-MW=${1:-$ROOT/build/mailward}
-EX=$ROOT/docs/examples
 # shellcheck source=mailstack.sh
 . "$E2E/mailstack.sh"
-mw_need_root
-[ -x "$MW" ] || mw_die "no mailward binary at $MW (build it first)"
-MW=$(cd "$(dirname "$MW")" && pwd)/$(basename "$MW")
+# shellcheck source=lib.sh
+. "$E2E/lib.sh"
+e2e_mailward "${1:-}"
 
-HTTP_PORT=${WEAKPW_E2E_HTTP_PORT:-}
-if [ -z "$HTTP_PORT" ]; then
-    for p in $(seq 45627 10 45727); do
-        mw_port_busy "$p" || { HTTP_PORT=$p; break; }
-    done
-    [ -n "$HTTP_PORT" ] || mw_die "no free port in 45627-45727"
-fi
+HTTP_PORT=${WEAKPW_E2E_HTTP_PORT:-$(e2e_ports 45627 45727 0)}
+[ -n "$HTTP_PORT" ] || mw_die "no free port in 45627-45727"
 TOKEN=mailward-e2e-api-token-0006     # test values only
 NONCE=mailward-e2e-nonce-0006
 D=$MW_DOMAIN
-PY=$(mw_python)
-util() { "$PY" "$E2E/serve_e2e_util.py" "$@"; }
-T0=$(date +%s%3N)
 
-WORK=$(mktemp -d /tmp/mailward-weakpw-e2e.XXXXXX)
-STATE=$WORK/state
-ACT=$WORK/client-actions.jsonl
-mkdir -p "$STATE"
-: >"$ACT"
-SERVE_PID=""
-STACK=0
-FAILS=0
-PASSES=0
-BG=()
+e2e_setup weakpw-e2e "${WEAKPW_E2E_KEEP:-0}" "serve.log, client-actions.jsonl, mail.log, ctl-*.txt"
 
-ok()   { PASSES=$((PASSES + 1)); echo "ok   $*"; }
-fail() { FAILS=$((FAILS + 1)); echo "FAIL $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
-not() { ! "$@"; }
-quiet() { "$@" >/dev/null; }
-ms() { echo $(( $(date +%s%3N) - $1 )); }
-
-cleanup() {
-    local rc=$? p
-    set +e
-    trap - EXIT INT TERM
-    for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
-    if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
-        kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null
-    fi
-    if [ "$STACK" = 1 ]; then
-        cp "$MW_LOG/mail.log" "$WORK/mail.log" 2>/dev/null
-        mw_stop
-    fi
-    if [ "$rc" -ne 0 ] || [ "$FAILS" -ne 0 ] || [ "${WEAKPW_E2E_KEEP:-0}" = 1 ]; then
-        echo "weakpw-e2e: work directory kept: $WORK (serve.log, client-actions.jsonl, mail.log, ctl-*.txt)"
-        [ "$FAILS" -ne 0 ] && [ -s "$WORK/serve.log" ] && { echo "--- serve.log (last 20 lines)"; tail -20 "$WORK/serve.log"; }
-    else
-        rm -rf "$WORK"
-    fi
-    echo "weakpw-e2e: $PASSES ok, $FAILS FAIL, $(( ($(date +%s%3N) - T0) / 1000 )) s"
-    [ "$rc" -eq 0 ] && [ "$FAILS" -ne 0 ] && rc=1
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ctl() { "$MW" ctl --state-dir "$STATE" --url "http://127.0.0.1:$HTTP_PORT" "$@"; }
-ctlf() { local n=$1; shift; ctl "$@" >"$WORK/ctl-$n.txt" 2>&1; echo "$WORK/ctl-$n.txt"; }
-poll() {   # poll NAME GREP-PATTERN CTL-ARGS...: until the ctl output matches
-    local name=$1 pat=$2 i f; shift 2
-    for i in $(seq 1 25); do
-        f=$(ctlf "$name" "$@")
-        grep -qE "$pat" "$f" && return 0
-        sleep 0.2
-    done
-    return 1
-}
-# sess STEP SRC USER PASS: one IMAP login (LOGIN in clear on 143)
-sess() {
-    "$PY" "$E2E/mwclient.py" imap --src "$2" --port 143 --mech login --tls none \
-        --attempt "$3:$4:x" --step "$1" --actions "$ACT" --note "$1" >>"$WORK/clients.log" 2>&1 || true
-}
-spawn() { "$@" & BG+=($!); }
-waitbg() { local p; for p in "${BG[@]}"; do wait "$p" 2>/dev/null; done; BG=(); }
-results() { util results "$ACT" "$1"; }
+# (sess, spawn, waitbg, results, util, ctl, ctlf, poll: lib.sh)
 outcomes() { results "$1" | cut -f3 | sort | uniq -c | sed 's/^ *//' | tr '\n' ';'; }
 # mailward's own computation of the pwhash (the library the daemon uses)
 mw_pwhash() { printf '%s\n' "$3" | "$MW" passwd pwhash --nonce "$NONCE" --user "$2" --mech "$MECH" --bits "$1"; }
@@ -138,10 +68,7 @@ logged_for() {
 }
 
 # ------------------------------------------------------------ the snippet
-sed -e "s/127\.0\.0\.1:8427/127.0.0.1:$HTTP_PORT/" \
-    -e "s/CHANGE-ME-API-TOKEN/$TOKEN/" -e "s/CHANGE-ME-NONCE/$NONCE/" \
-    "$EX/dovecot-95-mailward.conf" >"$WORK/95-mailward.conf"
-API_HEADER=$(sed -n 's/^auth_policy_server_api_header = //p' "$WORK/95-mailward.conf")
+e2e_dovecot_snippet "$TOKEN" "$NONCE"
 SNONCE=$(sed -n 's/^auth_policy_hash_nonce = //p' "$WORK/95-mailward.conf")
 BITS=$(sed -n 's/^auth_policy_hash_truncate = //p' "$WORK/95-mailward.conf")
 MECH=$(sed -n 's/^auth_policy_hash_mech = //p' "$WORK/95-mailward.conf")
@@ -181,22 +108,11 @@ EOF
 export MW_EXTRA_USERS=$WORK/extra-users
 
 # ------------------------------------------------------------ start
-if [ -e "$MW_RUN/started" ] && mw_pidfile_alive "$MW_RUN/rsyslogd.pid"; then
-    mw_die "another mailstack run is active ($MW_RUN/started); not touching it"
-fi
-mw_install
-mw_stop >/dev/null 2>&1 || true      # leftovers of an interrupted run
-"$MW" serve --state-dir "$STATE" --http "127.0.0.1:$HTTP_PORT" --postfix "" \
-    --set "dovecot_api_header=$API_HEADER" --set delay_max=1 --set asn_db= \
-    --set "pwhash_nonce=$NONCE" --set "pwhash_truncate=$BITS" --set "pwhash_mech=$MECH" \
-    --set "passwords=$LIST" </dev/null >>"$WORK/serve.log" 2>&1 &
-SERVE_PID=$!
-for i in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1 && break
-    kill -0 "$SERVE_PID" 2>/dev/null || break
-    sleep 0.05
-done
-curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1 || { tail -5 "$WORK/serve.log" >&2; mw_die "mailward serve did not start"; }
+e2e_stack_free
+SERVE_ARGS=(--postfix "" --set "dovecot_api_header=$API_HEADER" --set delay_max=1 --set asn_db=
+            --set "pwhash_nonce=$NONCE" --set "pwhash_truncate=$BITS" --set "pwhash_mech=$MECH"
+            --set "passwords=$LIST")
+serve_start "first start"
 STACK=1
 mw_start
 echo "daemon: $MW serve (pid $SERVE_PID) on 127.0.0.1:$HTTP_PORT, pwhash $MECH/$BITS bits, list $LIST ($(wc -l <"$LIST") entries)"
@@ -205,9 +121,9 @@ check "serve.log: the weak-password check is on (no 'weak passwords are not chec
 
 # ============================================================ 1. weak logins
 echo "== 1. logins with common passwords (wendy: $WEAK_PW, walt: $WEAK2_PW) and a strong one (alice)"
-spawn sess weak1 127.0.5.5 "$WEAK" "$WEAK_PW"
-spawn sess weak1 127.0.5.6 "$WEAK2" "$WEAK2_PW"
-spawn sess weak1 127.0.5.7 "$STRONG" "$STRONG_PW"
+spawn sess weak1 imap 127.0.5.5 "$WEAK" "$WEAK_PW"
+spawn sess weak1 imap 127.0.5.6 "$WEAK2" "$WEAK2_PW"
+spawn sess weak1 imap 127.0.5.7 "$STRONG" "$STRONG_PW"
 waitbg
 check "3 IMAP logins succeeded [$(outcomes weak1)]" [ "$(results weak1 | awk -F'\t' '$3 == "success"' | wc -l)" = 3 ]
 check "ctl findings: a weak_password notice for $WEAK" \
@@ -221,9 +137,9 @@ r=$(util evidence "$f" weak_password "$WEAK" pwhash_bits)
 check "the notice's pwhash_bits is the snippet's $BITS [$r]" [ "$r" = "$BITS" ]
 check "the notice names the login's address 127.0.5.5" quiet util finding "$f" weak_password 127.0.5.5 "$WEAK"
 # the second logins: the notice is given once per account
-sess weak2 127.0.5.5 "$WEAK" "$WEAK_PW"
-sess weak2 127.0.5.8 "$WEAK" "$WEAK_PW"
-sess weak2 127.0.5.7 "$STRONG" "$STRONG_PW"
+sess weak2 imap 127.0.5.5 "$WEAK" "$WEAK_PW"
+sess weak2 imap 127.0.5.8 "$WEAK" "$WEAK_PW"
+sess weak2 imap 127.0.5.7 "$STRONG" "$STRONG_PW"
 check "3 more logins (wendy twice, alice) succeeded [$(outcomes weak2)]" \
     [ "$(results weak2 | awk -F'\t' '$3 == "success"' | wc -l)" = 3 ]
 sleep 1   # Dovecot's report comes after the client's OK
@@ -239,7 +155,7 @@ check "ctl findings: 2 weak_password notices in all [$n]" [ "$n" = 2 ]
 echo "== 2. control: 6 random wrong passwords on 6 accounts from 6 /16s"
 CTRL_IPS=(127.70.0.5 127.80.0.5 127.90.0.5 127.100.0.5 127.110.0.5 127.120.0.5)
 for i in 0 1 2 3 4 5; do
-    spawn sess ctrl "${CTRL_IPS[$i]}" "u2$((i + 1))@$D" "$(openssl rand -hex 6)"
+    spawn sess ctrl imap "${CTRL_IPS[$i]}" "u2$((i + 1))@$D" "$(openssl rand -hex 6)"
 done
 waitbg
 check "6 logins failed as wrong passwords [$(outcomes ctrl)]" \
@@ -260,7 +176,7 @@ SPRAY_IPS=(127.10.0.5 127.20.0.5 127.30.0.5 127.40.0.5 127.50.0.5 127.60.0.5)
 SPRAY_USERS=()
 for i in 0 1 2 3 4 5; do
     SPRAY_USERS+=("u1$((i + 1))@$D")
-    spawn sess spray "${SPRAY_IPS[$i]}" "${SPRAY_USERS[$i]}" "$SPRAY_PW"
+    spawn sess spray imap "${SPRAY_IPS[$i]}" "${SPRAY_USERS[$i]}" "$SPRAY_PW"
 done
 waitbg
 check "6 logins failed [$(outcomes spray)]" [ "$(results spray | awk -F'\t' '$3 == "failure"' | wc -l)" = 6 ]
@@ -318,8 +234,8 @@ check "... and the 6 differ (per user: $(echo "${seen[*]}")), yet one spray fing
 
 # ============================================================ 3b. the ban at Dovecot
 echo "== 3b. the ban reaches Dovecot"
-sess after "${SPRAY_IPS[0]}" "${SPRAY_USERS[0]}" U11-pass
-sess after "${CTRL_IPS[0]}" "u21@$D" U21-pass
+sess after imap "${SPRAY_IPS[0]}" "${SPRAY_USERS[0]}" U11-pass
+sess after imap "${CTRL_IPS[0]}" "u21@$D" U21-pass
 r=$(results after | awk -F'\t' -v ip="${SPRAY_IPS[0]}" '$1 == ip { print $4 }')
 check "${SPRAY_IPS[0]} is refused by policy even with the right password [$r]" [ "$r" = "NO [ALERT] Authentication failed" ]
 r=$(results after | awk -F'\t' -v ip="${CTRL_IPS[0]}" '$1 == ip { print $3 }')
