@@ -19,38 +19,18 @@ Dovecot reports arrive too; --follow-from-start replaying history; SIGTERM.
 Usage: follow.py MAILWARD   (exit 0 if every check passed)
 """
 import datetime
-import http.client
 import json
 import os
 import random
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 
+import mwtest
+from mwtest import check
+
 MW = os.path.abspath(sys.argv[1])
-failures = 0
-checks = 0
-T0 = time.time()
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    print(f"{'ok  ' if cond else 'FAIL'} {what}  [{time.time() - T0:.1f}s]", flush=True)
-    if not cond:
-        failures += 1
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+mwtest.timed()
 
 
 def stamp(offset=0.0):
@@ -81,42 +61,18 @@ def append(path, lines, mode="a"):
         f.write("".join(x + "\n" for x in lines))
 
 
-class Daemon:
+class Daemon(mwtest.Serve):
+    """the daemon following FILEs, no Postfix door"""
+
     def __init__(self, state, follow, extra=()):
-        self.state = state
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.logpath = state + ".log"
-        self.log = open(self.logpath, "ab")
-        args = [MW, "serve", "--state-dir", state, "--http", f"127.0.0.1:{self.port}", "--postfix", "",
-                "--set", "max_memory=64M", "--set", "max_bans=10000", "--set", "max_flags=1000"]
+        args = ["--postfix", "", "--set", "max_memory=64M", "--set", "max_bans=10000", "--set", "max_flags=1000"]
         for f in follow:
             args += ["--follow", f]
-        args += list(extra)
-        self.p = subprocess.Popen(args, stdout=self.log, stderr=self.log)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                if self.request("GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("daemon did not start: " + open(self.logpath).read())
-
-    def request(self, method, path, body=None, headers=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-        c.request(method, path, body=body, headers=headers or {})
-        r = c.getresponse()
-        data = r.read()
-        c.close()
-        return r.status, data
+        super().__init__(MW, state, args + list(extra))
 
     def bans(self):
-        r = subprocess.run([MW, "ctl", "--state-dir", self.state, "--url", self.url, "bans"],
-                           capture_output=True, text=True, timeout=10)
         keys = set()
-        for line in r.stdout.splitlines():
+        for line in self.ctl("bans").stdout.splitlines():
             try:
                 keys.add(json.loads(line)["key"])
             except (ValueError, KeyError):
@@ -133,43 +89,21 @@ class Daemon:
             time.sleep(0.1)
 
     def dovecot(self, cmd, remote, success=None):
-        o = {"login": "someone@mailward.test", "remote": remote, "pwhash": "abc", "protocol": "imap",
-             "session_id": f"{remote}-{time.time()}"}
-        if success is not None:
-            o["success"] = success
-            o["policy_reject"] = False
-        st, data = self.request("POST", f"/?command={cmd}", body=json.dumps(o),
-                                headers={"Content-Type": "application/json"})
-        return st, json.loads(data)
-
-    def text(self):
-        self.log.flush()
-        return open(self.logpath, errors="replace").read()
+        return self.policy(cmd, "someone@mailward.test", remote, "abc", success)
 
     def alive(self):
         return self.p.poll() is None
 
-    def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        try:
-            return self.p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            return None
+
+def show_logs(tmp):
+    """the daemons' logs (state*.log), their last 4000 characters"""
+    for name in sorted(os.listdir(tmp)):
+        if name.endswith(".log") and os.path.isfile(os.path.join(tmp, name)) and name.startswith("state"):
+            print(f"--- {name}\n" + open(os.path.join(tmp, name), errors="replace").read()[-4000:])
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="mw-follow-")
-    try:
-        run(tmp)
-    finally:
-        if failures:
-            for name in sorted(os.listdir(tmp)):
-                if name.endswith(".log") and os.path.isfile(os.path.join(tmp, name)) and name.startswith("state"):
-                    print(f"--- {name}\n" + open(os.path.join(tmp, name), errors="replace").read()[-4000:])
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{checks - failures}/{checks} checks passed")
-    sys.exit(1 if failures else 0)
+    sys.exit(mwtest.main("mw-follow-", run, on_failure=show_logs))
 
 
 def run(tmp):
@@ -186,8 +120,7 @@ def run(tmp):
     # 1. a brute force appended: banned within 2 s, Dovecot told -1
     append(log, attack_lines("198.51.100.1", "alice@mailward.test"))
     check(d.banned_within("198.51.100.1"), "brute force in the followed log banned within 2 s")
-    r = subprocess.run([MW, "ctl", "--state-dir", d.state, "--url", d.url, "findings"], capture_output=True,
-                       text=True, timeout=10)
+    r = d.ctl("findings")
     check(f"{log}:44\"" in r.stdout, "the finding names the followed file and the line (44: 25 before start + 19)")
     st, rep = d.dovecot("allow", "198.51.100.1")
     check(st == 200 and rep.get("status") == -1, f"Dovecot's policy door rejects the banned address ({rep})")
@@ -199,8 +132,7 @@ def run(tmp):
     flagged = False
     deadline = time.time() + 2
     while not flagged and time.time() < deadline:
-        r = subprocess.run([MW, "ctl", "--state-dir", d.state, "--url", d.url, "flags"], capture_output=True,
-                           text=True, timeout=10)
+        r = d.ctl("flags")
         flagged = "alice@mailward.test" in r.stdout
         time.sleep(0.1)
     check(flagged, "a success logged from a banned address flags the account")

@@ -17,78 +17,30 @@ the socket file.
 
 Usage: milter_run.py MAILWARD   (exit 0 if every check passed)
 """
-import http.client
-import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mwtest  # noqa: E402
 from milter_client import Milter  # noqa: E402
+from mwtest import check, free_port  # noqa: E402
 
 MW = os.path.abspath(sys.argv[1])
-failures = 0
 
 
-def check(cond, what):
-    global failures
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures += 1
+class Daemon(mwtest.Serve):
+    """the daemon with its milter on MILTER (inet:PORT@HOST or unix:PATH), no
+    Postfix door"""
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-class Daemon:
     def __init__(self, state, milter, extra=(), wait=True):
-        self.state = state
-        self.http_port = free_port()
-        self.log_path = state + ".log"
-        self.log = open(self.log_path, "ab")
-        args = [MW, "serve", "--state-dir", state, "--http", f"127.0.0.1:{self.http_port}", "--postfix", "",
-                "--set", "max_memory=64M", "--set", "max_bans=1000", "--set", "max_flags=1000",
-                "--set", f"milter={milter}"] + list(extra)
-        self.p = subprocess.Popen(args, stdout=self.log, stderr=self.log)
-        if not wait:
-            return
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                if self.request("GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("daemon did not start: " + open(self.log_path).read())
-        self.token = open(os.path.join(state, "admin.token")).read().strip()
-
-    def request(self, method, path, body=None, headers=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=5)
-        c.request(method, path, body=body, headers=headers or {})
-        r = c.getresponse()
-        data = r.read()
-        c.close()
-        return r.status, data
-
-    def api(self, path, obj=None):
-        h = {"Authorization": "Bearer " + self.token, "Content-Type": "application/json"}
-        if obj is None:
-            st, data = self.request("GET", path, headers=h)
-        else:
-            st, data = self.request("POST", path, body=json.dumps(obj), headers=h)
-        return st, json.loads(data or b"null")
+        super().__init__(MW, state, ["--postfix", "", "--set", "max_memory=64M", "--set", "max_bans=1000",
+                                     "--set", "max_flags=1000", "--set", f"milter={milter}"] + list(extra),
+                         wait=wait)
 
     def metrics(self):
         st, data = self.request("GET", "/metrics", headers={"Authorization": "Bearer " + self.token})
@@ -100,14 +52,7 @@ class Daemon:
         return out
 
     def stop(self, sig=signal.SIGTERM):
-        self.p.send_signal(sig)
-        try:
-            rc = self.p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            rc = self.p.wait()
-        self.log.close()
-        return rc
+        return super().stop(sig, timeout=15)
 
 
 WAVE_BODY = "\r\nhttps://evil.example/x?id=7\r\n\r\n"
@@ -144,13 +89,8 @@ def send(port_or_path, auth, subject, body, qid, ctype=None, rcpts=("friend@exam
 
 
 def main():
-    top = tempfile.mkdtemp(prefix="mw-milter-")
-    try:
-        run(top)
-    finally:
-        shutil.rmtree(top, ignore_errors=True)
-    print(f"{'FAILED' if failures else 'passed'}: {failures} failure(s)")
-    return 1 if failures else 0
+    return mwtest.main("mw-milter-", run,
+                       summary=lambda: f"{'FAILED' if mwtest.failures else 'passed'}: {mwtest.failures} failure(s)")
 
 
 def run(top):

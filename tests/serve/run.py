@@ -12,95 +12,36 @@ tiny tmpfs) a full disk.
 
 Usage: run.py MAILWARD   (exit 0 if every check passed)
 """
-import http.client
-import json
 import os
-import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 
+import mwtest
+from mwtest import check, free_port
+
 MW = os.path.abspath(sys.argv[1])
-failures = 0
-checks = 0
 
 
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if cond:
-        print(f"ok   {what}")
-    else:
-        failures += 1
-        print(f"FAIL {what}")
+class Daemon(mwtest.Serve):
+    """the daemon with the Postfix door on a free port too"""
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-class Daemon:
     def __init__(self, state, extra=(), config=None):
-        self.state = state
-        self.http_port = free_port()
         self.pf_port = free_port()
-        self.log = open(os.path.join(state + ".log"), "ab")
-        args = [MW, "serve", "--state-dir", state, "--http", f"127.0.0.1:{self.http_port}",
-                "--postfix", f"127.0.0.1:{self.pf_port}", "--set", "max_memory=64M",
+        args = ["--postfix", f"127.0.0.1:{self.pf_port}", "--set", "max_memory=64M",
                 "--set", "max_bans=10000", "--set", "max_flags=1000"]
         if config:
             args += ["--config", config]
-        args += list(extra)
-        self.p = subprocess.Popen(args, stdout=self.log, stderr=self.log)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                if self.get("/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("daemon did not start: " + open(state + ".log").read())
-        self.token = open(os.path.join(state, "admin.token")).read().strip()
-
-    def request(self, method, path, body=None, headers=None, timeout=5):
-        c = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=timeout)
-        c.request(method, path, body=body, headers=headers or {})
-        r = c.getresponse()
-        data = r.read()
-        c.close()
-        return r.status, data
+        super().__init__(MW, state, args + list(extra))
 
     def get(self, path, token=False):
         h = {"Authorization": "Bearer " + self.token} if token else {}
         return self.request("GET", path, headers=h)
 
-    def api(self, path, obj=None):
-        h = {"Authorization": "Bearer " + self.token, "Content-Type": "application/json"}
-        if obj is None:
-            st, data = self.request("GET", path, headers=h)
-        else:
-            st, data = self.request("POST", path, body=json.dumps(obj), headers=h)
-        return st, json.loads(data or b"null")
-
-    def dovecot(self, cmd, login, remote, pwhash, success=None):
-        o = {"login": login, "remote": remote, "pwhash": pwhash, "protocol": "imap",
-             "session_id": f"{remote}-{time.time()}"}
-        if success is not None:
-            o["success"] = success
-            o["policy_reject"] = False
-        st, data = self.request("POST", f"/?command={cmd}", body=json.dumps(o),
-                                headers={"Content-Type": "application/json"})
-        return st, json.loads(data)
+    dovecot = mwtest.Serve.policy   # (cmd, login, remote, pwhash, success=None)
 
     def postfix(self, attrs):
         s = socket.create_connection(("127.0.0.1", self.pf_port), timeout=5)
@@ -114,16 +55,6 @@ class Daemon:
         s.close()
         return data.decode()
 
-    def stop(self, sig=signal.SIGTERM):
-        self.p.send_signal(sig)
-        try:
-            rc = self.p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            rc = self.p.wait()
-        self.log.close()
-        return rc
-
 
 def brute(d, ip, n=10, account="victim"):
     for i in range(n):
@@ -131,13 +62,7 @@ def brute(d, ip, n=10, account="victim"):
 
 
 def main():
-    top = tempfile.mkdtemp(prefix="mw-serve-test-")
-    try:
-        run(top)
-    finally:
-        shutil.rmtree(top, ignore_errors=True)
-    print(f"{checks - failures}/{checks} checks passed")
-    return 1 if failures else 0
+    return mwtest.main("mw-serve-test-", run)
 
 
 def run(top):
@@ -193,11 +118,9 @@ def run(top):
         st, bans = d.api("/api/bans")
         check(any(b["key"] == "192.0.2.50" and b["kind"] == "brute_force" and b["until"] - b["since"] == 120
                   for b in bans), "the ban is listed with ban_seconds from the config file")
-        r = subprocess.run([MW, "ctl", "--state-dir", state, "--url", f"http://127.0.0.1:{d.http_port}", "bans"],
-                           capture_output=True, text=True)
+        r = d.ctl("bans")
         check(r.returncode == 0 and "192.0.2.50" in r.stdout, "mailward ctl bans")
-        r = subprocess.run([MW, "ctl", "--state-dir", state, "--url", f"http://127.0.0.1:{d.http_port}", "findings"],
-                           capture_output=True, text=True)
+        r = d.ctl("findings")
         check(r.returncode == 0 and '"brute_force"' in r.stdout, "mailward ctl findings")
 
         # --- bad requests
