@@ -264,7 +264,7 @@ check "ctl flags: dave flagged (account_takeover)" \
     poll flags4 "\"account\":\"dave@$D\",\"kind\":\"account_takeover\"" flags
 f=$(ctlf findings4 findings)
 check "ctl findings: an account_takeover finding for dave naming 127.0.3.7" \
-    quiet util finding "$f" account_takeover "$ATT" "dave@$D" >/dev/null
+    quiet util finding "$f" account_takeover "$ATT" "dave@$D"
 QID1=$(send "$WORK/swaks-held1.txt" "$ATT" "dave@$D" Dave-Right-4)
 check "dave's next message via submission (swaks AUTH PLAIN + DATA) is accepted: queued as ${QID1:-?}" [ -n "$QID1" ]
 q=$(util queue "$QID1" | cut -f2)
