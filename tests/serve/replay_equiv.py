@@ -13,7 +13,6 @@ Usage: replay_equiv.py MAILWARD FIXTURE_LOG...
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,17 +20,11 @@ import tempfile
 import time
 import urllib.request
 
+from mwtest import free_port
+
 MW = os.path.abspath(sys.argv[1])
 logs = sys.argv[2:]
 failures = 0
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def key(f):
