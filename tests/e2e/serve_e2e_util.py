@@ -21,7 +21,7 @@
   evidence FINDINGS KIND ACCOUNT KEY
                                 evidence KEY of the first finding of KIND
                                 naming ACCOUNT ("-" if none)
-  labels FINDINGS KIND IP       labels of the findings of KIND naming IP
+  labels FINDINGS KIND IP...    labels of the findings of KIND naming any of the IPs
   policy_pwhash MAILLOG USER    the distinct pwhash values of the requests
                                 Dovecot logged for login USER (auth_debug:
                                 "Policy server request JSON: {...}"), one a
@@ -125,8 +125,8 @@ def evidence(path, kind, account, key):
     print("-")
 
 
-def labels(path, kind, ip):
-    print(" ".join(sorted({l for f in lines(path) if f.get("kind") == kind and ip in f.get("ips", [])
+def labels(path, kind, *ips):
+    print(" ".join(sorted({l for f in lines(path) if f.get("kind") == kind and set(ips) & set(f.get("ips", []))
                            for l in f.get("labels", [])})))
 
 
