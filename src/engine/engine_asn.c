@@ -5,7 +5,6 @@
  */
 #include "engine_asn.h"
 
-#include "../enrich/asn_country.h"
 #include "../enrich/asn_table.h"
 #include "../util/ipaddr.h"
 
@@ -23,10 +22,14 @@ static uint32_t asn_network_of(void *ctx, struct mw_slice ip)
     return lookup(ctx, ip, &info) ? info.asn : 0;
 }
 
+/* "US" -> 'U' << 8 | 'S', as engine_config.country_of wants (the state
+ * file writes it back as its two letters) */
 static uint16_t asn_country_of(void *ctx, struct mw_slice ip)
 {
     struct asn_info info;
-    return lookup(ctx, ip, &info) && info.country[0] ? asn_country_code(info.country, 2) : 0;
+    if (!lookup(ctx, ip, &info) || !info.country[0] || !info.country[1])
+        return 0;
+    return (uint16_t)((uint8_t)info.country[0] << 8 | (uint8_t)info.country[1]);
 }
 
 void engine_config_use_asn(struct engine_config *c, const struct asn_table *t)

@@ -145,6 +145,16 @@ EOF
     check "real: private addresses not found" test "$(grep -c ' -  *-  *-  *-$' "$tmp/out")" -eq 3
     run asn --db "$real" --info
     check "real: info names the npm packages" has "@ip-location-db/asn@" "$tmp/out"
+    # the per-account baselines keep the countries of logins as their two
+    # letters (--state), and the file loads again
+    printf '%s\n' \
+        "2026-11-20T01:00:00.000000+00:00 mail dovecot: imap-login: Login: user=<bob@example.com>, method=PLAIN, rip=8.8.8.8, lip=192.0.2.10, mpid=1, TLS, session=<a1>" \
+        "2026-11-20T02:00:00.000000+00:00 mail dovecot: imap-login: Login: user=<bob@example.com>, method=PLAIN, rip=8.8.4.4, lip=192.0.2.10, mpid=2, TLS, session=<a2>" >"$tmp/login.log"
+    run analyze --no-progress --asn-db "$real" --state "$tmp/state" "$tmp/login.log"
+    check "real: analyze --state exits 0" test $rc -eq 0
+    check "real: the baseline keeps the login's country as US" grep -qP '^account_takeover\tbob@example.com\t.*\tUS\t' "$tmp/state"
+    run analyze --no-progress --asn-db "$real" --state "$tmp/state" "$tmp/login.log"
+    check "real: the state file loads again" test $rc -eq 0
 else
     echo "skip real-data check: no $real (run scripts/fetch-geodata.sh to fetch the public data)"
 fi
