@@ -55,10 +55,9 @@ struct baseline {
     uint32_t logins;
     uint32_t nets[NETS];       /* ASN, or /16, /32 */
     uint32_t addrs[ADDRS];     /* /24, /64 */
-    uint16_t countries[COUNTRIES];
+    uint32_t countries[COUNTRIES]; /* 'U' << 8 | 'S' */
     uint32_t domains[DOMAINS]; /* recipient domains outside its own, recent */
-    uint16_t nnets, naddrs, ndomains;
-    uint8_t ncountries;
+    uint16_t nnets, naddrs, ndomains, ncountries;
     uint8_t novel_why;         /* NEW_COUNTRY | NEW_PROTOCOL of the pending watch */
     uint16_t protos;           /* bit per enum mw_service */
     uint32_t domain_seq;       /* domains remembered, for the ring */
@@ -142,25 +141,6 @@ static uint32_t addr_of(struct mw_slice ip)
     return hash32(cidr, l);
 }
 
-static bool in(const uint32_t *set, uint16_t n, uint16_t cap, uint32_t h)
-{
-    for (uint16_t i = 0; i < n && i < cap; i++)
-        if (set[i] == h)
-            return true;
-    return false;
-}
-
-/* add h, replacing an older member once full (seq picks which) */
-static void keep(uint32_t *set, uint16_t *n, uint16_t cap, uint32_t h, uint32_t seq)
-{
-    if (in(set, *n, cap, h))
-        return;
-    if (*n < cap)
-        set[(*n)++] = h;
-    else
-        set[seq % cap] = h; /* keep recent ones */
-}
-
 /* how long the account's baseline goes back: to its first login, or to
  * the engine's first event if that is earlier (an account that did not
  * log in for hours was watched all the same) */
@@ -232,14 +212,11 @@ void takeover_flag_late(struct engine *e, const struct mw_event *login, struct m
     flag(e, NULL, login, account, ip, attack, finding_kind_name(attack->kind), false);
 }
 
-/* is this login from a network the account has a baseline without? */
-static bool new_network_for(struct takeover *t, struct engine *e, const struct attempt *a)
+/* is this login from a network (net) the account has a baseline without? */
+static bool new_network_for(struct takeover *t, const struct attempt *a, uint32_t net)
 {
     struct baseline *b = ktable_get(t->accounts, a->account.p, a->account.n);
-    if (!b || !b->logins)
-        return false;
-    uint32_t net = network_of(engine_config(e), a->ip);
-    return net != 0 && !in(b->nets, b->nnets, NETS, net);
+    return b && b->logins && net != 0 && !hset_has(b->nets, b->nnets, NETS, net);
 }
 
 static void copy_ip(char *dst, uint8_t *len, struct mw_slice ip)
@@ -258,9 +235,9 @@ static uint32_t domain_hash(struct mw_slice d)
     return hash32(low, n);
 }
 
-/* baseline upkeep on a success; a new network or country, or a new
- * address, opens a watch */
-static void baseline_login(struct takeover *t, struct engine *e, const struct attempt *a)
+/* baseline upkeep on a success from network net; a new network or
+ * country, or a new address, opens a watch */
+static void baseline_login(struct takeover *t, struct engine *e, const struct attempt *a, uint32_t net)
 {
     const struct engine_config *c = engine_config(e);
     struct baseline *b = ktable_put(t->accounts, a->account.p, a->account.n, NULL);
@@ -272,7 +249,7 @@ static void baseline_login(struct takeover *t, struct engine *e, const struct at
     const char *at = memchr(a->account.p, '@', a->account.n);
     if (at && at + 1 < a->account.p + a->account.n) {
         uint32_t own = domain_hash(MW_SLICE(at + 1, (size_t)(a->account.p + a->account.n - at - 1)));
-        keep(t->own, &t->nown, OWN_DOMAINS, own, t->own_seq++);
+        hset_keep(t->own, &t->nown, OWN_DOMAINS, own, t->own_seq++);
     }
 
     uint16_t proto = a->service > MW_SVC_UNKNOWN && a->service < MW_SVC__COUNT ? (uint16_t)(1u << a->service) : 0;
@@ -280,22 +257,12 @@ static void baseline_login(struct takeover *t, struct engine *e, const struct at
     b->protos |= proto;
 
     uint16_t cc = c->country_of ? c->country_of(c->network_ctx, a->ip) : 0;
-    bool new_country = false;
-    if (cc) {
-        bool have = false;
-        for (uint8_t i = 0; i < b->ncountries && i < COUNTRIES; i++)
-            have |= b->countries[i] == cc;
-        new_country = !have && b->ncountries;
-        if (!have) {
-            if (b->ncountries < COUNTRIES)
-                b->countries[b->ncountries++] = cc;
-            else
-                b->countries[b->logins % COUNTRIES] = cc;
-        }
-    }
+    bool new_country = cc && b->ncountries && !hset_has(b->countries, b->ncountries, COUNTRIES, cc);
+    if (cc)
+        hset_keep(b->countries, &b->ncountries, COUNTRIES, cc, b->logins);
 
     uint32_t addr = addr_of(a->ip);
-    if (addr && !in(b->addrs, b->naddrs, ADDRS, addr)) {
+    if (addr && !hset_has(b->addrs, b->naddrs, ADDRS, addr)) {
         if (known >= ADDR_HISTORY_US && b->naddrs) {
             /* watch 2: what this address mails in the next hour */
             bool open = false;
@@ -310,11 +277,10 @@ static void baseline_login(struct takeover *t, struct engine *e, const struct at
             b->fresh_nets[slot] = addr;
             b->fresh_us[slot] = now;
         }
-        keep(b->addrs, &b->naddrs, ADDRS, addr, b->logins);
+        hset_keep(b->addrs, &b->naddrs, ADDRS, addr, b->logins);
     }
 
-    uint32_t net = network_of(c, a->ip);
-    bool new_net = net && !in(b->nets, b->nnets, NETS, net);
+    bool new_net = net && !hset_has(b->nets, b->nnets, NETS, net);
     if ((new_net && b->nnets) || new_country) {
         if (known >= HISTORY_US) {
             b->novel_us = now;
@@ -324,7 +290,7 @@ static void baseline_login(struct takeover *t, struct engine *e, const struct at
         }
     }
     if (new_net)
-        keep(b->nets, &b->nnets, NETS, net, b->logins);
+        hset_keep(b->nets, &b->nnets, NETS, net, b->logins);
 }
 
 /* a recipient outside the sender's own domain (a reply-all to colleagues
@@ -385,7 +351,7 @@ static void fresh_mail(struct baseline *b, struct engine *e, const struct mw_eve
     for (int i = 0; i < FRESH_NETS; i++)
         watched |= b->fresh_nets[i] == addr && b->fresh_us[i] &&
                    ev->time.epoch_us - b->fresh_us[i] <= NOVEL_WINDOW_US;
-    if (!watched || in(b->domains, b->ndomains, DOMAINS, dom))
+    if (!watched || hset_has(b->domains, b->ndomains, DOMAINS, dom))
         return;
     if (!hset_add(b->fresh_domains, FRESH_DOMAINS, &b->nfresh_domains, dom))
         return;
@@ -415,11 +381,11 @@ static void to_event(void *self, struct engine *e, const struct mw_event *ev)
     if (!b || !external(ev->account, ev->recipient, &dom))
         return;
     uint32_t dh = domain_hash(dom);
-    if (in(t->own, t->nown, OWN_DOMAINS, dh))
+    if (hset_has(t->own, t->nown, OWN_DOMAINS, dh))
         return; /* a domain of ours */
     novel_mail(b, e, ev);
     fresh_mail(b, e, ev, dh);
-    keep(b->domains, &b->ndomains, DOMAINS, dh, b->domain_seq++);
+    hset_keep(b->domains, &b->ndomains, DOMAINS, dh, b->domain_seq++);
 }
 
 static void to_attempt(void *self, struct engine *e, const struct attempt *a)
@@ -428,8 +394,9 @@ static void to_attempt(void *self, struct engine *e, const struct attempt *a)
     if (!a->success || !a->ip.n || !a->account.n)
         return;
     const struct finding *attack = engine_attacker_of(e, a->ip.p, a->ip.n);
+    uint32_t net = network_of(engine_config(e), a->ip);
     bool by_network = false;
-    if (!attack && new_network_for(t, e, a)) {
+    if (!attack && new_network_for(t, a, net)) {
         /* a network holding a campaign's addresses counts only for a login
          * that is new to the account: users at home in a /24 that attack
          * proxies share are not the attackers */
@@ -449,7 +416,7 @@ static void to_attempt(void *self, struct engine *e, const struct attempt *a)
         flag(e, a, a->ev, a->account, a->ip, attack, finding_kind_name(attack->kind), by_network);
         return; /* an attacker's login teaches the baseline nothing */
     }
-    baseline_login(t, e, a);
+    baseline_login(t, e, a, net);
 }
 
 static bool plain(const char *k, size_t n)
@@ -477,7 +444,7 @@ static void save_one(const char *key, size_t keylen, void *value, void *ctx)
     put_hashes(f, b->nets, b->nnets, NETS);
     put_hashes(f, b->addrs, b->naddrs, ADDRS);
     fputc('\t', f);
-    for (uint8_t i = 0; i < b->ncountries && i < COUNTRIES; i++)
+    for (uint16_t i = 0; i < b->ncountries && i < COUNTRIES; i++)
         fprintf(f, "%s%c%c", i ? "," : "", (char)(b->countries[i] >> 8), (char)(b->countries[i] & 0xff));
     fprintf(f, "\t%x", b->protos);
     put_hashes(f, b->domains, b->ndomains, DOMAINS);
@@ -532,7 +499,7 @@ static int to_load(void *self, const char *line)
         while (*p && *p != '\t') {
             if (!p[0] || !p[1] || (p[2] && p[2] != ',' && p[2] != '\t') || nb.ncountries >= COUNTRIES)
                 return -1;
-            nb.countries[nb.ncountries++] = (uint16_t)((uint8_t)p[0] << 8 | (uint8_t)p[1]);
+            nb.countries[nb.ncountries++] = (uint32_t)((uint8_t)p[0] << 8 | (uint8_t)p[1]);
             p += p[2] == ',' ? 3 : 2;
         }
         char *e;

@@ -255,24 +255,6 @@ static size_t mid_of(struct mw_slice ip, char *buf, size_t cap)
     return n;
 }
 
-static bool has(const uint32_t *set, uint16_t n, uint32_t h)
-{
-    for (uint16_t i = 0; i < n && i < ACCT_NETS; i++)
-        if (set[i] == h)
-            return true;
-    return false;
-}
-
-static void remember(uint32_t *set, uint16_t *n, uint32_t h, uint32_t logins)
-{
-    if (has(set, *n, h))
-        return;
-    if (*n < ACCT_NETS)
-        set[(*n)++] = h;
-    else
-        set[logins % ACCT_NETS] = h; /* keep recent ones */
-}
-
 static bool active(struct cs *c, struct engine *e, int64_t now_us)
 {
     return c->finding &&
@@ -396,10 +378,10 @@ static void where_of(struct cs *c, struct engine *e, struct mw_slice ip, uint32_
  * log in (a residential ISP's customers outnumber the proxies in it) */
 static bool campaign_net(const struct cs_acct *acct, const struct where *w, int64_t now_s, bool failure)
 {
-    if (w->midr && !(acct && has(acct->mids, acct->nmids, w->mid)) && w->midr->login_ips == 0 &&
+    if (w->midr && !(acct && hset_has(acct->mids, acct->nmids, ACCT_NETS, w->mid)) && w->midr->login_ips == 0 &&
         window_sum(&w->midr->named, now_s, WIDE_WIDTH) >= MID_MIN)
         return true;
-    if (!w->wider || (acct && has(acct->wides, acct->nwides, w->wide)))
+    if (!w->wider || (acct && hset_has(acct->wides, acct->nwides, ACCT_NETS, w->wide)))
         return false;
     if (w->wider->named_total <= w->wider->login_ips)
         return false;
@@ -485,11 +467,11 @@ static bool campaign_login(struct cs *c, struct engine *e, const struct attempt 
     if (r->named || r->successes || r->owned || !active(c, e, a->time.epoch_us) ||
         other_attacker(e, a->ip, MW_SLICE("", 0)))
         return false;
-    if (!acct || acct->logins < OWNER_MIN_LOGINS || (w->net && has(acct->nets, acct->nnets, w->net)))
+    if (!acct || acct->logins < OWNER_MIN_LOGINS || (w->net && hset_has(acct->nets, acct->nnets, ACCT_NETS, w->net)))
         return false;
     /* failures on other accounts, not just before: not a typo */
     uint32_t ah = hash32(a->account.p, a->account.n);
-    if (r->failures && !repeats(r) && !has(r->accounts, r->naccounts, ah) &&
+    if (r->failures && !repeats(r) && !hset_has(r->accounts, r->naccounts, ACCT_NETS, ah) &&
         a->time.epoch_us - r->last_fail_us > TYPO_US)
         return true;
     /* a first login from where the campaign is, new to the account */
@@ -520,7 +502,7 @@ static void cs_attempt(void *self, struct engine *e, const struct attempt *a)
             return;
         if (!r->successes++) {
             /* an address's first login, to an account that knows better */
-            if (acct && acct->logins && !(neth && has(acct->nets, acct->nnets, neth)) &&
+            if (acct && acct->logins && !(neth && hset_has(acct->nets, acct->nnets, ACCT_NETS, neth)) &&
                 a->account.n <= KTABLE_KEY_MAX && a->ev) {
                 struct cs_fresh *fr = ktable_put(c->fresh, a->ip.p, a->ip.n, NULL);
                 r->fresh_login = 1;
@@ -549,11 +531,11 @@ static void cs_attempt(void *self, struct engine *e, const struct attempt *a)
             if (acct->fail_us && a->time.epoch_us - acct->fail_us <= TYPO_US)
                 acct->excused_us = acct->fail_us;
             if (neth)
-                remember(acct->nets, &acct->nnets, neth, acct->logins);
+                hset_keep(acct->nets, &acct->nnets, ACCT_NETS, neth, acct->logins);
             if (w.mid)
-                remember(acct->mids, &acct->nmids, w.mid, acct->logins);
+                hset_keep(acct->mids, &acct->nmids, ACCT_NETS, w.mid, acct->logins);
             if (w.wide)
-                remember(acct->wides, &acct->nwides, w.wide, acct->logins);
+                hset_keep(acct->wides, &acct->nwides, ACCT_NETS, w.wide, acct->logins);
         }
         return;
     }
@@ -568,7 +550,7 @@ static void cs_attempt(void *self, struct engine *e, const struct attempt *a)
     if (a->account.n) {
         hset_add(r->accounts, SET, &r->naccounts, hash32(a->account.p, a->account.n));
         struct cs_acct *acct = ktable_get(c->accts, a->account.p, a->account.n);
-        if (acct && neth && has(acct->nets, acct->nnets, neth))
+        if (acct && neth && hset_has(acct->nets, acct->nnets, ACCT_NETS, neth))
             r->owned = 1; /* the account's own network: its owner, or a colleague */
         else if (acct)
             acct->fail_us = a->time.epoch_us;

@@ -391,17 +391,10 @@ static void update(struct spray *s, struct engine *e, struct finding *f, const s
 static void note_success(struct spray *s, struct engine *e, const struct attempt *a, uint32_t neth)
 {
     struct acct_rec *ar = ktable_put(s->accts, a->account.p, a->account.n, NULL);
-    bool novel = neth != 0;
-    for (uint16_t i = 0; i < ar->nnets && i < ACCT_NETS; i++)
-        if (ar->nets[i] == neth)
-            novel = false;
+    bool novel = neth != 0 && !hset_has(ar->nets, ar->nnets, ACCT_NETS, neth);
     ar->logins++;
-    if (novel) {
-        if (ar->nnets < ACCT_NETS)
-            ar->nets[ar->nnets++] = neth;
-        else
-            ar->nets[ar->logins % ACCT_NETS] = neth; /* keep recent ones */
-    }
+    if (novel)
+        hset_keep(ar->nets, &ar->nnets, ACCT_NETS, neth, ar->logins);
     if (engine_attacker_of(e, a->ip.p, a->ip.n) || a->account.n > KTABLE_KEY_MAX || !a->ev)
         return;
     struct succ_rec *r = ktable_put(s->succ, a->ip.p, a->ip.n, NULL);
