@@ -517,19 +517,31 @@ static void set_now(struct serve *s, int64_t now_us)
  * Bans, flags, held mail and findings stay (guard and store); what is
  * lost is the detectors' half-filled windows, so an attack in progress is
  * found again from its next attempts. */
-static void renew(struct serve *s)
+/* snapshot - the findings changed since their last save go to the store,
+ * then the detectors' baselines as text into *buf (malloc'd, *buf NULL if
+ * there was no memory for it); engine_save_state's result */
+static int snapshot(struct serve *s, char **buf, size_t *n)
 {
     size_t nf = engine_nfindings(s->eng);
     for (size_t i = 0; i < nf && i < s->nfs; i++)
         if (s->fs[i].dirty)
             save_finding(s, engine_finding_at(s->eng, i), &s->fs[i]);
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-    if (f) {
-        engine_save_state(s->eng, f);
-        fclose(f);
-    }
+    *buf = NULL;
+    *n = 0;
+    FILE *f = open_memstream(buf, n);
+    if (!f)
+        return -1;
+    int rc = engine_save_state(s->eng, f);
+    fclose(f);
+    return rc;
+}
+
+static void renew(struct serve *s)
+{
+    size_t nf = engine_nfindings(s->eng);
+    char *buf;
+    size_t n;
+    snapshot(s, &buf, &n);
     engine_free(s->eng);
     free(s->fs);
     s->fs = NULL;
@@ -1128,18 +1140,11 @@ static void forget_ban(const char *key, void *ctx)
 
 int serve_save(struct serve *s)
 {
-    /* findings changed since their last save first */
-    size_t nf = engine_nfindings(s->eng);
-    for (size_t i = 0; i < nf && i < s->nfs; i++)
-        if (s->fs[i].dirty)
-            save_finding(s, engine_finding_at(s->eng, i), &s->fs[i]);
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-    if (!f)
+    char *buf;
+    size_t n;
+    int rc = snapshot(s, &buf, &n);
+    if (!buf)
         return -1;
-    int rc = engine_save_state(s->eng, f);
-    fclose(f);
     if (rc == 0 && store_put_blob(s->st, BASELINE_BLOB, buf, n) < 0) {
         store_failed(s, "save baselines");
         rc = -1;
