@@ -146,6 +146,20 @@ static int walk(struct dovecot_req *r, json_t *obj, int depth, char *err, size_t
     return 0;
 }
 
+/* plain_string - from p, just after an opening quote: the closing quote,
+ * or NULL if the string has an escape, a control byte or non-ASCII (the
+ * fast path leaves those to jansson) or does not end before end */
+static const char *plain_string(const char *p, const char *end)
+{
+    while (p < end && *p != '"') {
+        unsigned char c = (unsigned char)*p;
+        if (c == '\\' || c < 0x20 || c >= 0x80)
+            return NULL;
+        p++;
+    }
+    return p < end ? p : NULL;
+}
+
 /* fast_parse - the hot path: Dovecot's bodies are one flat object of
  * plain ASCII strings and booleans. 1 parsed; 0 anything else (escapes,
  * non-ASCII, numbers, nesting, duplicates, errors): the caller then parses
@@ -168,13 +182,7 @@ static int fast_parse(struct dovecot_req *r, const char *p, size_t n)
         if (p == end || *p++ != '"')
             return 0;
         const char *k = p;
-        while (p < end && *p != '"') {
-            unsigned char c = (unsigned char)*p;
-            if (c == '\\' || c < 0x20 || c >= 0x80)
-                return 0;
-            p++;
-        }
-        if (p == end)
+        if (!(p = plain_string(p, end)))
             return 0;
         size_t kl = (size_t)(p - k);
         p++;
@@ -194,13 +202,7 @@ static int fast_parse(struct dovecot_req *r, const char *p, size_t n)
         int bk = bool_key(k, kl);
         if (*p == '"') {
             const char *v = ++p;
-            while (p < end && *p != '"') {
-                unsigned char c = (unsigned char)*p;
-                if (c == '\\' || c < 0x20 || c >= 0x80)
-                    return 0;
-                p++;
-            }
-            if (p == end)
+            if (!(p = plain_string(p, end)))
                 return 0;
             size_t vl = (size_t)(p - v);
             p++;
