@@ -346,8 +346,8 @@ int cmd_analyze(int argc, char **argv)
     int keys_given = 0;
     optind = 1;
     opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    int c, li = -1;
+    while ((c = getopt_long(argc, argv, "+h", longopts, &li)) != -1) {
         char *end;
         long v;
         switch (c) {
@@ -362,8 +362,8 @@ int cmd_analyze(int argc, char **argv)
         case OPT_ND:
             v = strtol(optarg, &end, 10);
             if (*end || v < 1 || v > 100000000) {
-                fprintf(stderr, "mailward analyze: %s wants a positive number, not '%s'\n",
-                        argv[optind - 1], optarg);
+                fprintf(stderr, "mailward analyze: --%s wants a positive number, not '%s'\n",
+                        li >= 0 ? longopts[li].name : "?", optarg);
                 return EXIT_USAGE;
             }
             if (c == OPT_BF)

@@ -154,6 +154,13 @@ check "corrupt table said" has "bad.mwdb" "$tmp/err"
 run analyze --max-memory 1M "$tmp/flood.log"
 check "too small --max-memory is a usage error" test $rc -eq 2
 
+# --- analyze: a bad number for a threshold names the option
+run analyze --novel-domains abc "$tmp/flood.log"
+check "analyze --novel-domains abc exits 2" test $rc -eq 2
+check "... and names the option" has "--novel-domains wants a positive number, not 'abc'" "$tmp/err"
+run analyze --spam-recipients 0 "$tmp/flood.log"
+check "analyze --spam-recipients 0 exits 2 naming the option" has "--spam-recipients wants a positive number" "$tmp/err"
+
 # --- analyze --state: yesterday's log teaches today's run what is usual
 day1="$tests/fixtures/state/day1.log"
 day2="$tests/fixtures/state/day2.log"

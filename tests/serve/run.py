@@ -77,6 +77,9 @@ def run(top):
     check(documented, "config documents every key with its default")
     r = subprocess.run([MW, "config", "--set", "ban_seconds=abc"], capture_output=True, text=True)
     check(r.returncode == 2 and "not a number" in r.stderr, "config rejects a bad value")
+    r = subprocess.run([MW, "config", "--set", "novel_domains=33"], capture_output=True, text=True)
+    check(r.returncode == 2 and "novel_domains: 33 is out of range 2..32" in r.stderr,
+          "config rejects novel_domains out of its range")
     bad = os.path.join(top, "bad.conf")
     open(bad, "w").write("# comment\nban_seconds = 60\nno_such_key = 1\n")
     r = subprocess.run([MW, "config", "--config", bad], capture_output=True, text=True)
